@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Upload throughput of the bridge's SFTP server against OpenSSH's sshd with
+# internal-sftp: the same file, the same OpenSSH sftp client and cipher,
+# alternating runs. Prints MB/s per run, the medians and the ratio.
+#
+#   bench/sftp-vs-openssh.sh                 # 256 MiB, 5 runs each
+#   SIZE_MIB=64 RUNS=3 bench/sftp-vs-openssh.sh
+#
+# Needs: go, ssh-keygen, sftp (openssh-client), /usr/sbin/sshd (openssh-server).
+# The goal is a ratio (bridge / OpenSSH) of at least 0.95.
+set -euo pipefail
+
+SIZE_MIB=${SIZE_MIB:-256}
+RUNS=${RUNS:-5}
+CIPHER=${CIPHER:-aes128-gcm@openssh.com}
+SSHD=${SSHD:-/usr/sbin/sshd}
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+
+for tool in go ssh-keygen sftp "$SSHD"; do
+	command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 2; }
+done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+ssh-keygen -q -t ed25519 -N '' -f "$work/client_key"
+ssh-keygen -q -t ed25519 -N '' -f "$work/sshd_host_key"
+cp "$work/client_key.pub" "$work/authorized_keys"
+head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom >"$work/payload"
+mkdir -p "$work/sshd-dest"
+
+# OpenSSH: a throwaway sshd on a loopback port, as the current user.
+sshd_port=$((20000 + RANDOM % 20000))
+cat >"$work/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+HostKey $work/sshd_host_key
+AuthorizedKeysFile $work/authorized_keys
+PidFile $work/sshd.pid
+PermitRootLogin yes
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+Subsystem sftp internal-sftp
+CONF
+if [ "$(id -u)" = 0 ]; then mkdir -p /run/sshd; fi
+"$SSHD" -D -e -f "$work/sshd_config" -p "$sshd_port" 2>"$work/sshd.log" &
+pids+=($!)
+
+# The bridge: bench/sftpbench serves user "bench" and deletes each upload
+# once it is handed over.
+go build -o "$work/sftpbench" "$REPO/bench/sftpbench"
+"$work/sftpbench" -dir "$work/bridge" -authorized-keys "$work/client_key.pub" >"$work/bridge.out" 2>"$work/bridge.log" &
+pids+=($!)
+
+for _ in $(seq 100); do
+	grep -q '^listening on ' "$work/bridge.out" 2>/dev/null && break
+	sleep 0.1
+done
+bridge_addr=$(sed -n 's/^listening on //p' "$work/bridge.out")
+[ -n "$bridge_addr" ] || { cat "$work/bridge.log" >&2; exit 1; }
+bridge_port=${bridge_addr##*:}
+
+# upload TARGET: one timed "put" of the payload; prints seconds.
+upload() {
+	local port user dest
+	case $1 in
+	bridge) port=$bridge_port user=bench dest=/inbox/bench/payload ;;
+	openssh) port=$sshd_port user=$(id -un) dest=$work/sshd-dest/payload ;;
+	esac
+	local start end
+	start=$(date +%s.%N)
+	sftp -q -b - -c "$CIPHER" -P "$port" -i "$work/client_key" -F /dev/null \
+		-o BatchMode=yes -o IdentitiesOnly=yes -o IdentityAgent=none \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		"$user@127.0.0.1" <<<"put $work/payload $dest" >/dev/null
+	end=$(date +%s.%N)
+	rm -f "$work/sshd-dest/payload"
+	awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }'
+}
+
+for _ in $(seq 50); do
+	sftp -q -b - -P "$sshd_port" -i "$work/client_key" -F /dev/null -o BatchMode=yes \
+		-o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o LogLevel=ERROR "$(id -un)@127.0.0.1" <<<"pwd" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+mbps() { awk -v m="$SIZE_MIB" -v s="$1" 'BEGIN { printf "%.1f", m * 1.048576 / s }'; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+echo "upload of $SIZE_MIB MiB with sftp -c $CIPHER, $RUNS alternating runs"
+upload bridge >/dev/null # warm-up: page cache, first handshake
+upload openssh >/dev/null
+: >"$work/bridge.mbps"
+: >"$work/openssh.mbps"
+for i in $(seq "$RUNS"); do
+	if ((i % 2)); then order="bridge openssh"; else order="openssh bridge"; fi
+	for target in $order; do
+		secs=$(upload "$target")
+		rate=$(mbps "$secs")
+		echo "$rate" >>"$work/$target.mbps"
+		printf 'run %d  %-8s %6.3fs  %7s MB/s\n' "$i" "$target" "$secs" "$rate"
+	done
+done
+b=$(median <"$work/bridge.mbps")
+o=$(median <"$work/openssh.mbps")
+printf 'median   bridge %s MB/s   openssh %s MB/s   ratio %s\n' "$b" "$o" \
+	"$(awk -v b="$b" -v o="$o" 'BEGIN { printf "%.2f", b / o }')"

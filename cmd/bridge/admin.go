@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/layout"
+	"github.com/atlarbridge/bridge/internal/outbound"
+	"github.com/atlarbridge/bridge/internal/sftpserver"
+	"golang.org/x/term"
+)
+
+func cmdRedeliver(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := env.flags("redeliver")
+	cfgPath := fs.String("config", "config.toml", "config file")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("usage: bridge redeliver REPORT_ID")
+	}
+	j, err := openJournal(*cfgPath, true)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	var path string
+	if j.client != nil {
+		var out map[string]string
+		err = j.client.call(ctx, "POST", "/redeliver/"+pos[0], &out)
+		path = out["path"]
+	} else {
+		path, err = redeliverOffline(ctx, j, pos[0])
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "wrote %s\n", path)
+	return nil
+}
+
+// redeliverOffline redelivers a statement while no bridge runs.
+func redeliverOffline(ctx context.Context, j *journalAccess, reportID string) (string, error) {
+	cfg := j.cfg
+	api, err := atlar.New(atlar.Config{BaseURL: cfg.Atlar.BaseURL, AccessKey: cfg.Atlar.AccessKey, Secret: cfg.Secret,
+		Auth: cfg.Atlar.Auth, Timeout: cfg.Atlar.Timeout.Duration, MaxRetries: 2})
+	if err != nil {
+		return "", err
+	}
+	out, err := outbound.New(outbound.Options{Journal: j.store, API: api, Layout: layout.Layout{Root: cfg.Storage.Root},
+		Statements: outbound.Statements{Format: cfg.Statements.Format, ExternalIDAsEndToEndID: cfg.Statements.ExternalIDAsEndToEndID}})
+	if err != nil {
+		return "", err
+	}
+	return out.Redeliver(ctx, reportID)
+}
+
+func cmdHostkey(_ context.Context, env *cmdEnv, args []string) error {
+	fs := env.flags("hostkey")
+	cfgPath := fs.String("config", "config.toml", "config file")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	keys, err := sftpserver.HostKeys(cfg.SFTP.HostKeyDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "SFTP host keys in %s (give the known_hosts lines to the ERP):\n", cfg.SFTP.HostKeyDir)
+	for _, line := range sftpserver.Fingerprints(keys, cfg.SFTP.Listen) {
+		fmt.Fprintln(env.stdout, line)
+	}
+	return nil
+}
+
+// cmdHashPassword reads a password from standard input (a prompt without
+// echo on a terminal) and prints only its bcrypt hash: never from argv,
+// which other users can read.
+func cmdHashPassword(_ context.Context, env *cmdEnv, args []string) error {
+	fs := env.flags("hash-password")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	var pw []byte
+	if f, ok := env.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(env.stderr, "Password: ")
+		p1, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(env.stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(env.stderr, "Again: ")
+		p2, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(env.stderr)
+		if err != nil {
+			return err
+		}
+		if string(p1) != string(p2) {
+			return errors.New("the passwords differ")
+		}
+		pw = p1
+	} else {
+		line, err := bufio.NewReader(env.stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		pw = []byte(strings.TrimRight(line, "\r\n"))
+	}
+	if len(pw) == 0 {
+		return usageErr("hash-password: empty password")
+	}
+	h, err := sftpserver.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, h)
+	return nil
+}

@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/csvpay"
+	"github.com/atlarbridge/bridge/internal/inbound"
+	"github.com/atlarbridge/bridge/internal/layout"
+	"github.com/atlarbridge/bridge/internal/outbound"
+	"github.com/atlarbridge/bridge/internal/sftpserver"
+	"github.com/atlarbridge/bridge/internal/state"
+	"github.com/atlarbridge/bridge/internal/watch"
+	"github.com/jonboulle/clockwork"
+)
+
+// appOptions are what tests may inject into a bridge.
+type appOptions struct {
+	Logger *slog.Logger
+	Clock  clockwork.Clock
+	// HTTPClient talks to Atlar (tests point it at the fake).
+	HTTPClient *http.Client
+	// BeforeWrite and AfterCommit are the journal's crash-injection hooks
+	// (tests).
+	BeforeWrite func(op string) error
+	AfterCommit func(op string, f *state.File) error
+}
+
+// app is one running bridge: every component, started in order and closed
+// in reverse.
+type app struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	lay     layout.Layout
+	store   *state.Store
+	api     *atlar.Client
+	in      *inbound.Pipeline
+	out     *outbound.Outbound
+	watcher *watch.Watcher
+	sftp    *sftpserver.Server
+	control *controlServer
+	closers []func(context.Context) error
+}
+
+// startApp starts a bridge from a validated config. A failed start closes
+// what already started.
+func startApp(ctx context.Context, cfg *config.Config, o appOptions) (a *app, err error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+	a = &app{cfg: cfg, log: o.Logger, lay: layout.Layout{Root: cfg.Storage.Root}}
+	defer func() {
+		if err != nil {
+			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = a.Close(cctx)
+			a = nil
+		}
+	}()
+	inRoutes, outRoutes, err := buildRoutes(cfg)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	if err := a.lay.Ensure(cfg.RouteNames()); err != nil {
+		return nil, err
+	}
+	a.store, err = state.Open(a.lay.StateFile(), state.Options{Clock: o.Clock, BeforeWrite: o.BeforeWrite, AfterCommit: o.AfterCommit})
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func(context.Context) error { return a.store.Close() })
+
+	a.api, err = atlar.New(atlar.Config{
+		BaseURL: cfg.Atlar.BaseURL, AccessKey: cfg.Atlar.AccessKey, Secret: cfg.Secret, Auth: cfg.Atlar.Auth,
+		HTTPClient: o.HTTPClient, Timeout: cfg.Atlar.Timeout.Duration, MaxRetries: cfg.Atlar.MaxRetries,
+		Clock: o.Clock, Logger: a.log.With("component", "atlar"), UserAgent: "atlar-bridge/" + version,
+	})
+	if err != nil {
+		return nil, configErr(err)
+	}
+
+	a.in, err = inbound.New(inbound.Options{
+		Journal: a.store, API: a.api, Layout: a.lay, Routes: inRoutes, Clock: o.Clock,
+		Logger: a.log.With("component", "inbound"), Workers: cfg.Inbound.Workers,
+		PollInterval: cfg.Results.PollInterval.Duration, MaxPoll: cfg.Results.MaxPoll.Duration,
+		MaxWait: cfg.Results.MaxWait.Duration, AccountsTTL: cfg.Atlar.AccountsRefresh.Duration,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.out, err = outbound.New(outbound.Options{
+		Journal: a.store, API: a.api, Layout: a.lay, Routes: outRoutes, Clock: o.Clock,
+		Logger: a.log.With("component", "outbound"),
+		Statements: outbound.Statements{
+			Enabled: cfg.Statements.Enabled, Format: cfg.Statements.Format,
+			ExternalIDAsEndToEndID: cfg.Statements.ExternalIDAsEndToEndID,
+			PollInterval:           cfg.Statements.PollInterval.Duration, Backfill: cfg.Statements.Backfill.Duration,
+			Connections: cfg.Statements.Connections,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The journal decides: resume every file and delivery before anything
+	// new comes in.
+	if err := a.in.Recover(); err != nil {
+		return nil, err
+	}
+	if err := a.out.Recover(); err != nil {
+		return nil, err
+	}
+	if err := a.in.Start(ctx); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.in.Close)
+	if err := a.out.Start(ctx); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.out.Close)
+
+	if cfg.SFTP.Enabled {
+		if err := a.startSFTP(ctx, o.Clock); err != nil {
+			return nil, err
+		}
+	}
+	a.watcher = watch.New(watchDirs(a.lay, cfg), a.onDrop, watch.Options{
+		Settle: cfg.Watch.Settle.Duration, Rescan: cfg.Watch.Rescan.Duration, Clock: o.Clock,
+		Logger: a.log.With("component", "watch"),
+	})
+	if err := a.watcher.Start(ctx); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func(context.Context) error { return a.watcher.Close() })
+
+	a.control, err = startControl(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, a.control.Close)
+	if cfg.HTTP.Listen != "" {
+		closeHTTP, err := startHTTP(a, cfg.HTTP.Listen)
+		if err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, closeHTTP)
+	}
+	a.log.Info("bridge started", "version", version, "root", cfg.Storage.Root, "routes", len(inRoutes),
+		"sftp", cfg.SFTP.Enabled, "statements", cfg.Statements.Enabled)
+	return a, nil
+}
+
+func (a *app) startSFTP(ctx context.Context, clock clockwork.Clock) error {
+	users, err := sftpUsers(a.cfg)
+	if err != nil {
+		return configErr(err)
+	}
+	s := a.cfg.SFTP
+	a.sftp, err = sftpserver.New(sftpserver.Config{
+		Listen: s.Listen, HostKeyDir: s.HostKeyDir, Users: users,
+		InboxDir: a.lay.Inbox, StatementsDir: a.lay.Statements(), ResultsDir: a.lay.Results(),
+		MaxSessions: s.MaxSessions, MaxSessionsPerUser: s.MaxSessionsPerUser, MaxAuthTries: s.MaxAuthTries,
+		BanAfter: s.BanAfter, IdleTimeout: s.IdleTimeout.Duration, LoginDelay: s.LoginDelay.Duration,
+		BanWindow: s.BanWindow.Duration, BanFor: s.BanFor.Duration, LegacyAlgorithms: s.LegacyAlgorithms,
+		Clock: clock, Logger: a.log.With("component", "sftp"),
+	}, sftpReceiver{a.in})
+	if err != nil {
+		return err
+	}
+	var dirs []string
+	for _, r := range a.cfg.RouteNames() {
+		dirs = append(dirs, a.lay.Inbox(r))
+	}
+	// After inbound recovery: temp uploads the journal took are gone by now.
+	if err := sftpserver.CleanStaleTemps(dirs); err != nil {
+		a.log.Warn("could not clean stale SFTP uploads", "err", err)
+	}
+	if err := a.sftp.Start(ctx); err != nil {
+		return err
+	}
+	a.closers = append(a.closers, a.sftp.Close)
+	a.log.Info("sftp listening", "addr", a.sftp.Addr().String())
+	return nil
+}
+
+// onDrop hands a complete folder drop to inbound.
+func (a *app) onDrop(ctx context.Context, c watch.Candidate) error {
+	_, err := a.in.Claim(ctx, inbound.Drop{Route: c.Route, Path: c.Path, Name: c.Name, Marker: c.Marker, Source: "folder"})
+	return err
+}
+
+// sftpReceiver adapts inbound to the SFTP server's Receiver.
+type sftpReceiver struct{ in *inbound.Pipeline }
+
+func (r sftpReceiver) Receive(ctx context.Context, u sftpserver.Upload) (string, error) {
+	id, err := r.in.Receive(ctx, inbound.Drop{Route: u.Route, Path: u.Path, Name: u.Name, Source: "sftp:" + u.User})
+	var rej *inbound.RejectedError
+	if errors.As(err, &rej) {
+		return id, &sftpserver.RejectError{Reason: rej.Reason}
+	}
+	return id, err
+}
+
+// Close stops everything in reverse start order.
+func (a *app) Close(ctx context.Context) error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		if err := a.closers[i](ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+func watchDirs(lay layout.Layout, cfg *config.Config) []watch.Dir {
+	var dirs []watch.Dir
+	for _, r := range cfg.Routes {
+		dirs = append(dirs, watch.Dir{Route: r.Name, Path: lay.Inbox(r.Name), DoneMarker: r.DoneMarker})
+	}
+	return dirs
+}
+
+// buildRoutes turns config routes into what inbound and outbound need.
+func buildRoutes(cfg *config.Config) ([]inbound.Route, []outbound.Route, error) {
+	var ins []inbound.Route
+	var outs []outbound.Route
+	for i := range cfg.Routes {
+		r := &cfg.Routes[i]
+		prof, err := csvProfile(cfg, r)
+		if err != nil {
+			return nil, nil, err
+		}
+		ins = append(ins, inbound.Route{
+			Name: r.Name, Format: r.Format, Mode: r.Mode, ConnectionID: r.ConnectionID, Validate: r.Validate,
+			SourceAccountID: r.SourceAccountID, Scheme: r.Scheme, Treatment: r.Treatment, CSV: prof,
+			DedupeWindow: r.DedupeWindow.Duration, MaxFileSize: int64(r.MaxFileSize), RejectInBand: r.RejectInBand,
+			DoneMarker: r.DoneMarker,
+		})
+		outs = append(outs, outbound.Route{Name: r.Name, Format: r.Format, Results: r.Results,
+			Pain002Version: r.Pain002Version, CSV: prof})
+	}
+	return ins, outs, nil
+}
+
+func csvProfile(cfg *config.Config, r *config.Route) (csvpay.Profile, error) {
+	switch r.CSVProfile {
+	case "":
+		return csvpay.DefaultProfile(), nil
+	case "atlar":
+		return csvpay.AtlarProfile(), nil
+	}
+	p, ok := cfg.CSVProfile[r.CSVProfile]
+	if !ok {
+		return csvpay.Profile{}, fmt.Errorf("routes.%s.csv_profile: no [csv_profiles.%s] table", r.Name, r.CSVProfile)
+	}
+	return csvpay.ProfileFromConfig(r.CSVProfile, p)
+}
+
+func sftpUsers(cfg *config.Config) ([]sftpserver.User, error) {
+	var users []sftpserver.User
+	for _, u := range cfg.SFTP.Users {
+		keys, err := sftpserver.ParseAuthorizedKeys(u.AuthorizedKeys, u.AuthorizedKeysFile)
+		if err != nil {
+			return nil, fmt.Errorf("sftp.users %s: %w", u.Name, err)
+		}
+		su := sftpserver.User{Name: u.Name, Keys: keys, PasswordHash: u.PasswordHash, Routes: u.Routes}
+		for _, c := range u.AllowFrom {
+			pfx, err := parsePrefix(c)
+			if err != nil {
+				return nil, fmt.Errorf("sftp.users %s: allow_from: %w", u.Name, err)
+			}
+			su.AllowFrom = append(su.AllowFrom, pfx)
+		}
+		users = append(users, su)
+	}
+	return users, nil
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/config"
+	"golang.org/x/term"
+)
+
+// cmdRun runs the bridge in the foreground until SIGINT/SIGTERM.
+func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := env.flags("run")
+	cfgPath := fs.String("config", "config.toml", "config file")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, newLogger(cfg.Log, env.stderr), appOptions{})
+}
+
+// serve starts the bridge, waits for ctx and stops it, draining in-flight
+// work for at most 30 seconds.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOptions) error {
+	o.Logger = log
+	a, err := startApp(ctx, cfg, o)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("stopping")
+	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := a.Close(cctx); err != nil {
+		return fmt.Errorf("stop: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// loadConfig loads and checks a config; its errors exit with 2.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	return cfg, nil
+}
+
+// newLogger logs text on a terminal and JSON otherwise (under a service
+// manager, whose journal indexes the fields).
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(orDefault(c.Level, "info")))
+	opts := &slog.HandlerOptions{Level: level}
+	format := c.Format
+	if format == "" || format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func orDefault(s, d string) string {
+	if strings.TrimSpace(s) == "" {
+		return d
+	}
+	return s
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}

@@ -1,0 +1,351 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/inbound"
+	"github.com/atlarbridge/bridge/internal/layout"
+	"github.com/atlarbridge/bridge/internal/outbound"
+	"github.com/atlarbridge/bridge/internal/state"
+)
+
+// statusReport is what `bridge status` shows.
+type statusReport struct {
+	Running bool                      `json:"running"`
+	Root    string                    `json:"root"`
+	Files   map[string]map[string]int `json:"files"` // route → state → count
+	Totals  map[string]int            `json:"totals"`
+	// OldestInFlight is the oldest file not yet submitted or final.
+	OldestInFlight    *fileSummary `json:"oldestInFlight,omitempty"`
+	LastStatementPoll string       `json:"lastStatementPoll,omitempty"`
+	LastStatementRun  string       `json:"lastStatementResult,omitempty"`
+	PendingDeliveries int          `json:"pendingDeliveries"`
+	Warnings          []string     `json:"warnings,omitempty"`
+}
+
+// fileSummary is one line of `bridge files`.
+type fileSummary struct {
+	ID         string    `json:"id"`
+	Route      string    `json:"route"`
+	Name       string    `json:"name"`
+	State      string    `json:"state"`
+	ReceivedAt time.Time `json:"receivedAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+	Payments   int       `json:"payments"`
+	Path       string    `json:"path"`
+	Problem    string    `json:"problem,omitempty"`
+}
+
+func summarize(f *state.File) fileSummary {
+	s := fileSummary{ID: f.ID, Route: f.Route, Name: f.Name, State: string(f.State), ReceivedAt: f.ReceivedAt,
+		UpdatedAt: f.UpdatedAt, Payments: len(f.Payments), Path: f.Path}
+	if len(f.Problems) > 0 {
+		s.Problem = f.Problems[0].Message
+	}
+	return s
+}
+
+// stateReader is the journal as the status commands read it.
+type stateReader interface {
+	Counts() (map[string]map[state.State]int, error)
+	List(f state.Filter) ([]*state.File, error)
+	GetMeta(key string) (string, bool, error)
+	PendingDeliveries() ([]*state.Delivery, error)
+}
+
+func buildStatus(s stateReader, cfg *config.Config, running bool) (*statusReport, error) {
+	counts, err := s.Counts()
+	if err != nil {
+		return nil, err
+	}
+	st := &statusReport{Running: running, Root: cfg.Storage.Root, Files: map[string]map[string]int{}, Totals: map[string]int{}}
+	for route, m := range counts {
+		st.Files[route] = map[string]int{}
+		for k, n := range m {
+			st.Files[route][string(k)] = n
+			st.Totals[string(k)] += n
+		}
+	}
+	inflight, err := s.List(state.Filter{States: []state.State{state.Received, state.Validated, state.Submitting}})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range inflight {
+		if st.OldestInFlight == nil || f.ReceivedAt.Before(st.OldestInFlight.ReceivedAt) {
+			fs := summarize(f)
+			st.OldestInFlight = &fs
+		}
+	}
+	if st.OldestInFlight != nil && time.Since(st.OldestInFlight.ReceivedAt) > cfg.Alerts.StuckAfter.Duration && cfg.Alerts.StuckAfter.Duration > 0 {
+		st.Warnings = append(st.Warnings, fmt.Sprintf("file %s (%s) has been in flight since %s",
+			st.OldestInFlight.ID, st.OldestInFlight.Name, st.OldestInFlight.ReceivedAt.Format(time.RFC3339)))
+	}
+	st.LastStatementPoll, _, _ = s.GetMeta(outbound.MetaStatementsLast)
+	st.LastStatementRun, _, _ = s.GetMeta(outbound.MetaStatementsResult)
+	if strings.HasPrefix(st.LastStatementRun, "error") {
+		st.Warnings = append(st.Warnings, "last statement poll failed: "+st.LastStatementRun)
+	}
+	pending, err := s.PendingDeliveries()
+	if err != nil {
+		return nil, err
+	}
+	st.PendingDeliveries = len(pending)
+	if !running {
+		st.Warnings = append(st.Warnings, "the bridge is not running")
+	}
+	return st, nil
+}
+
+func listFiles(s stateReader, st, route string) ([]fileSummary, error) {
+	flt := state.Filter{Route: route}
+	if st != "" {
+		flt.States = []state.State{state.State(st)}
+	}
+	files, err := s.List(flt)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fileSummary, len(files))
+	for i, f := range files {
+		out[i] = summarize(f)
+	}
+	return out, nil
+}
+
+// journalAccess runs fn through the running bridge when one answers, or on
+// the state file directly when none runs.
+type journalAccess struct {
+	cfg    *config.Config
+	client *controlClient
+	store  *state.Store
+}
+
+func openJournal(cfgPath string, write bool) (*journalAccess, error) {
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	lay := layout.Layout{Root: cfg.Storage.Root}
+	if c, ok := dialControl(lay.ControlSocket()); ok {
+		return &journalAccess{cfg: cfg, client: c}, nil
+	}
+	st, err := state.Open(lay.StateFile(), state.Options{ReadOnly: !write, Timeout: time.Second})
+	if errors.Is(err, state.ErrLocked) {
+		return nil, fmt.Errorf("%w; the running bridge did not answer on %s", err, lay.ControlSocket())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &journalAccess{cfg: cfg, store: st}, nil
+}
+
+func (j *journalAccess) Close() {
+	if j.store != nil {
+		_ = j.store.Close()
+	}
+}
+
+func cmdStatus(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := env.flags("status")
+	cfgPath := fs.String("config", "config.toml", "config file")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	j, err := openJournal(*cfgPath, false)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	var st *statusReport
+	if j.client != nil {
+		err = j.client.call(ctx, "GET", "/status", &st)
+	} else {
+		st, err = buildStatus(j.store, j.cfg, false)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env.stdout, st)
+	}
+	printStatus(env.stdout, st)
+	return nil
+}
+
+func printStatus(w io.Writer, st *statusReport) {
+	running := "not running"
+	if st.Running {
+		running = "running"
+	}
+	fmt.Fprintf(w, "Atlar Bridge: %s (storage %s)\n\n", running, st.Root)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprint(tw, "ROUTE")
+	for _, s := range state.States {
+		fmt.Fprintf(tw, "\t%s", strings.ToUpper(string(s)))
+	}
+	fmt.Fprintln(tw)
+	routes := make([]string, 0, len(st.Files))
+	for r := range st.Files {
+		routes = append(routes, r)
+	}
+	sort.Strings(routes)
+	for _, r := range routes {
+		fmt.Fprint(tw, r)
+		for _, s := range state.States {
+			fmt.Fprintf(tw, "\t%d", st.Files[r][string(s)])
+		}
+		fmt.Fprintln(tw)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+	if st.OldestInFlight != nil {
+		fmt.Fprintf(w, "Oldest in flight:    %s %s (%s since %s)\n", st.OldestInFlight.ID, st.OldestInFlight.Name,
+			st.OldestInFlight.State, st.OldestInFlight.ReceivedAt.Local().Format(time.DateTime))
+	}
+	fmt.Fprintf(w, "Last statement poll: %s %s\n", orDefault(st.LastStatementPoll, "never"), st.LastStatementRun)
+	fmt.Fprintf(w, "Outbox files being written: %d\n", st.PendingDeliveries)
+	for _, warn := range st.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", warn)
+	}
+}
+
+func cmdFiles(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := env.flags("files")
+	cfgPath := fs.String("config", "config.toml", "config file")
+	stateFlag := fs.String("state", "", "only files in this state")
+	route := fs.String("route", "", "only files of this route")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *stateFlag != "" && !slices.Contains(state.States, state.State(*stateFlag)) {
+		return usageErr("files: unknown state %q", *stateFlag)
+	}
+	j, err := openJournal(*cfgPath, false)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	if len(pos) > 0 {
+		if pos[0] != "show" || len(pos) != 2 {
+			return usageErr("usage: bridge files show ID")
+		}
+		var f *state.File
+		if j.client != nil {
+			err = j.client.call(ctx, "GET", "/files/"+pos[1], &f)
+		} else {
+			f, err = j.store.Get(pos[1])
+		}
+		if err != nil {
+			return fmt.Errorf("file %s: %w", pos[1], err)
+		}
+		if *asJSON {
+			return writeJSON(env.stdout, f)
+		}
+		printFile(env.stdout, f)
+		return nil
+	}
+	var files []fileSummary
+	if j.client != nil {
+		err = j.client.call(ctx, "GET", fmt.Sprintf("/files?state=%s&route=%s", *stateFlag, *route), &files)
+	} else {
+		files, err = listFiles(j.store, *stateFlag, *route)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env.stdout, files)
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tROUTE\tSTATE\tRECEIVED\tPAYMENTS\tNAME\tPROBLEM")
+	for _, f := range files {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.ID, f.Route, f.State,
+			f.ReceivedAt.Local().Format(time.DateTime), f.Payments, f.Name, f.Problem)
+	}
+	return tw.Flush()
+}
+
+func printFile(w io.Writer, f *state.File) {
+	fmt.Fprintf(w, "File %s: %s\n", f.ID, f.Name)
+	fmt.Fprintf(w, "  route %s (%s", f.Route, f.Format)
+	if f.Mode != "" {
+		fmt.Fprintf(w, ", %s", f.Mode)
+	}
+	fmt.Fprintf(w, "), %d bytes, sha256 %s\n  from %s, now %s at %s\n\n", f.Size, f.SHA256, f.Source, f.State, f.Path)
+	fmt.Fprintln(w, "Journey:")
+	for _, s := range f.Steps {
+		line := fmt.Sprintf("  %s  %-10s %s", s.At.Local().Format("2006-01-02 15:04:05.000"), s.State, s.Note)
+		if s.RequestID != "" {
+			line += " [request-id " + s.RequestID + "]"
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+	for _, b := range f.Batches {
+		fmt.Fprintf(w, "\nBatch %d: %d payments, externalId %s, Atlar id %s, status %s\n", b.Index+1, b.Count, b.ExternalID, orDefault(b.ID, "-"), orDefault(b.Status, "-"))
+	}
+	if ins := f.Instruction; ins != nil {
+		fmt.Fprintf(w, "\nInstruction on connection %s: Atlar id %s, status %s\n", ins.ConnectionID, orDefault(ins.ID, "-"), orDefault(ins.Status, "-"))
+	}
+	if len(f.Payments) > 0 {
+		fmt.Fprintln(w, "\nPayments:")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, p := range f.Payments {
+			fmt.Fprintf(tw, "  row %d\t%s\t%d %s\t%s\t%s\t%s\n", p.Row, p.ExternalID, p.Amount, p.Currency, orDefault(p.Status, "-"), p.PaymentID, p.Reason)
+		}
+		_ = tw.Flush()
+	}
+	if len(f.Problems) > 0 {
+		fmt.Fprintln(w, "\nProblems:")
+		for _, p := range f.Problems {
+			fmt.Fprintf(w, "  - %s\n", p.Message)
+		}
+	}
+}
+
+func cmdRetry(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := env.flags("retry")
+	cfgPath := fs.String("config", "config.toml", "config file")
+	force := fs.Bool("force", false, "skip duplicate checks: send a file again on purpose")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("usage: bridge retry ID [--force]")
+	}
+	j, err := openJournal(*cfgPath, true)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	if j.client != nil {
+		var out map[string]string
+		err = j.client.call(ctx, "POST", fmt.Sprintf("/retry/%s?force=%v", pos[0], *force), &out)
+	} else {
+		_, err = inbound.Requeue(j.store, pos[0], *force)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "requeued %s\n", pos[0])
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

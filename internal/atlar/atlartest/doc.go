@@ -1,0 +1,131 @@
+// Package atlartest is an in-memory fake of the parts of Atlar's API that
+// the bridge uses. It powers the tests of every package that talks to
+// Atlar and the embedded sandbox of `bridge demo`, so it runs both under
+// httptest (NewTest) and on a real listener (New(...).Handler()).
+//
+// It is deterministic: nothing happens in the background. Every
+// time-based behaviour (token expiry, batch and payment progress,
+// instruction status, statement closing, idempotency key expiry) is
+// computed from Options.Clock when a request or an inspection method looks
+// at it, so tests drive it with clockwork's fake clock. Faults are drawn
+// from a math/rand generator seeded by Faults.Seed.
+//
+// # Endpoints
+//
+//	POST /iam/v2beta/oauth2/token                            client_credentials + HTTP Basic
+//	GET  /financial-data/v2/accounts[/{id}]
+//	GET  /payments/v2/external-accounts[/{id|external:x}]
+//	GET  /payments/v2/counterparties[/{id|external:x}]
+//	POST /payments/v2beta/credit-transfer-batches            JSON or multipart (JSON file)
+//	GET  /payments/v2beta/credit-transfer-batches[/{id|external:x}]
+//	GET  /payments/v2beta/credit-transfer-batches/{id}/results
+//	POST /payments/v2/credit-transfer-batches/{id}:approve|:reject
+//	GET  /payments/v2/credit-transfers[?batchId&accountId&status&date…]
+//	GET  /payments/v2/credit-transfers/{id|external:x}
+//	POST /payments/v2/credit-transfers/{id}:approve|:reject
+//	GET  /connectivity/v2beta/connections[/{cid}]
+//	GET  /connectivity/v2beta/connections/{cid}/reports[/{rid}]
+//	GET  /connectivity/v2beta/connections/{cid}/reports/{rid}/content?format=…[&externalIdAsEndToEndId=true]
+//	POST /connectivity/v2beta/connections/{cid}/instructions
+//	GET  /connectivity/v2beta/connections/{cid}/instructions[/{id}]
+//
+// Every response carries a Request-Id header. Errors use Atlar's body
+// {status, message, details[{code, error, field}]}; the token endpoint uses
+// OAuth2's {error, error_description}. Lists use the ListResponse envelope;
+// a page holds at most Options.PageSize items (default 2) whatever the
+// limit, and nextToken is "" only on the last page.
+//
+// # Lifecycles (one step = Options.BatchStep, PaymentStep, InstructionStep)
+//
+//   - Batch: CREATED → PROCESSING_STARTED → COMPLETED. Records are
+//     processed when the batch reaches COMPLETED: each becomes a payment or
+//     a record error (in the batch's errors, field "payments.N.…", and in
+//     /results with a 0-based recordIndex). Record errors: unknown source
+//     account, unknown destination account, source currency ≠ amount
+//     currency, payment externalId already used (by any earlier resource,
+//     including an earlier record of the same batch), and MagicInvalid.
+//   - Payment: APPROVED → PENDING_SUBMISSION → SENT → EXECUTED (or the
+//     outcome a magic value chose), starting when its batch completed (or
+//     when it was approved).
+//   - Instruction: CREATED → SENT → ACCEPTED (or REJECTED).
+//   - Statements: SeedDays daily statements per account are seeded at New.
+//     When reports are listed, each account with lines not yet booked first
+//     gets a new statement (date = the clock's today, UTC) booking them as
+//     debits PMNT/ICDT/ESCT: EXECUTED payments (EndToEndId = the payment's
+//     externalId when the content is asked with externalIdAsEndToEndId=true,
+//     else NOTPROVIDED), and the transactions of ACCEPTED instructions whose
+//     pain.001 debtor IBAN is a seeded account (EndToEndId from the file).
+//     Balances chain: each statement opens at the previous one's closing
+//     balance, and opening + credits − debits = closing.
+//
+// # Magic values
+//
+//   - payment reference containing "INVALID" (MagicInvalid): record error
+//     on payments.N.reference; no payment is created.
+//   - payment reference containing "REJECT" (MagicReject): the payment ends
+//     REJECTED instead of EXECUTED.
+//   - payment reference containing "APPROVAL" (MagicApproval): the payment
+//     stays CREATED with a PENDING approval step until Server.Approve (or
+//     the :approve endpoint); Server.Reject makes it REJECTED. Under
+//     treatment BATCH the batch's approval step is PENDING meanwhile.
+//   - payment amount value 99999 (MagicFailedAmount, 999.99): the payment
+//     ends FAILED.
+//   - instruction file containing "REJECT-INSTRUCTION"
+//     (MagicRejectInstruction): the instruction ends REJECTED with a message.
+//
+// # Faults
+//
+// Server.SetFaults switches latency, 5xx, 429 (with Retry-After), 425,
+// connection resets, and lost responses (the effect is applied, then the
+// connection is reset) on matching requests; Server.Down answers 503 to
+// everything; Server.ExpireTokens invalidates every token. Latency is REAL
+// time, not the injected clock: it exists to make a client's per-attempt
+// timeout fire. It ends early when the request's context is cancelled, and
+// the request is then dropped without effect.
+//
+// # Assumptions (not verified against the real API)
+//
+//   - Idempotency-Key on POST creates (batches, instructions, approvals) is
+//     a bridge extension we assume Atlar honours; Atlar documents none. A
+//     repeated key with the same method, path and body replays the stored
+//     answer (same status and body, new Request-Id, header
+//     Idempotent-Replayed: true); with a different body it gets 422; while
+//     the first request is still in flight (see Faults.Latency) it gets
+//     425. Multipart bodies are compared part by part, so a retry with a
+//     new boundary is the same request. 5xx answers are not stored. Keys
+//     expire 24h after first use. The Request-Id header name is assumed too.
+//   - 425 and 429 (with Retry-After in seconds) are not documented by
+//     Atlar; the fake only sends them as injected faults.
+//   - The connectivity API (connections, reports, report content,
+//     instructions) is not in the public spec: its JSON shapes are the ones
+//     in package atlar (Connection, Report, Instruction). Reports have type
+//     "STATEMENT", statementType "END_OF_DAY" and one account each; they
+//     are listed oldest first. The instruction upload is multipart/form-data
+//     with parts file and fileContentType
+//     (application/vnd.iso20022.pain.001.001.NN+xml).
+//   - A multipart batch upload's JSON file holds either the payments array
+//     or an object shaped like the JSON request. CSV batch files are not
+//     supported (400).
+//   - Payment record-error fields are absolute ("payments.3.source.id") in
+//     both the batch errors and /results.
+//   - Credit transfers are listed in creation order (Atlar documents date,
+//     descending) so that offset page tokens stay valid while payments are
+//     added. Page tokens are standard base64 and must be URL-escaped.
+//   - An INLINE destination is shown as an ad-hoc EXTERNAL_ACCOUNT.
+//   - Dates ("not in the past, at most 60 days ahead", statement dates) use
+//     the clock's UTC date, not the source account's local date.
+//   - amount.stringValue may have fewer decimals than the currency, not more.
+//     Both value and stringValue may be sent if they agree (the spec's oneOf
+//     strictly forbids that), and value 0 beside a stringValue is read as
+//     "not given", because atlar.Amount always marshals value.
+//
+// # Caveats
+//
+//   - Created resources get random ids; seed data has fixed ids (seed.go),
+//     and seeded statements have ids derived from account and date, so a
+//     restarted sandbox never reuses an id for different content.
+//   - Fault draws are reproducible for a sequential client; concurrent
+//     clients see them in arrival order.
+//   - Connection resets need HTTP/1 (hijacking); under HTTP/2 the request
+//     is aborted instead.
+package atlartest

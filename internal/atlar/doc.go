@@ -1,0 +1,25 @@
+// Package atlar is the bridge's client for Atlar's HTTP API: credit-transfer
+// batches and payments, accounts, and the connectivity API (connections,
+// statement reports, raw payment instructions).
+//
+// The package knows nothing of files, folders or the journal. Callers pass
+// the idempotency key of every create, having persisted it before the first
+// attempt, and decide once per failed call whether to wait and retry
+// (Temporary reports true) or to report a final answer (*APIError).
+//
+// # Caveats
+//
+//   - A call can take minutes: each attempt is bounded by Config.Timeout, but
+//     retries wait with capped exponential backoff (and up to five minutes
+//     when the server sends Retry-After). Bound calls with ctx.
+//   - A create that fails with a Temporary error may still have taken effect.
+//     Retry it with the same idempotency key, or look it up by externalId.
+//   - Idempotency-Key, 425 Too Early, 429 with Retry-After and the
+//     Request-Id header are not in Atlar's public documentation; the client
+//     handles them the way common APIs do (see ../shared/atlar/NOTES.md).
+//   - The connectivity API is not in the public spec. Its shapes are
+//     assumptions, and so is the instruction upload body (see
+//     instructionBody).
+//   - A 2xx response whose body cannot be decoded is Temporary: the request
+//     may have taken effect even though its answer was unreadable.
+package atlar

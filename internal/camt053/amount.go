@@ -1,0 +1,50 @@
+package camt053
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/atlarbridge/bridge/internal/money"
+)
+
+// currencyPattern is ActiveOrHistoricCurrencyCode.
+var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// max18Digits is the largest value of the 18 digits the schemas allow
+// for amounts (totalDigits) and numbers.
+const max18Digits = 999_999_999_999_999_999
+
+// formatAmount writes a non-negative amount in minor units as the decimal
+// the schemas expect ("1234.50", JPY "1500", BHD "1.234"). The schemas
+// have no sign: direction is CdtDbtInd.
+func formatAmount(minor int64, currency string) (string, error) {
+	if minor < 0 {
+		return "", fmt.Errorf("amount %d %s: negative", minor, currency)
+	}
+	if minor > max18Digits {
+		return "", fmt.Errorf("amount %d %s: more than 18 digits", minor, currency)
+	}
+	if !currencyPattern.MatchString(currency) {
+		return "", fmt.Errorf("currency %q: not an ISO 4217 code", currency)
+	}
+	return money.Format(minor, currency), nil
+}
+
+// signedAmount splits a signed balance into its magnitude and the
+// CdtDbtInd the schemas use instead of a sign.
+func signedAmount(minor int64) (abs int64, ind string, err error) {
+	switch {
+	case minor == -minor && minor != 0: // math.MinInt64 has no magnitude
+		return 0, "", fmt.Errorf("amount %d: out of range", minor)
+	case minor < 0:
+		return -minor, dbit, nil
+	default:
+		return minor, crdt, nil
+	}
+}
+
+// Credit/debit indicators (CreditDebitCode).
+const (
+	crdt = "CRDT"
+	dbit = "DBIT"
+)

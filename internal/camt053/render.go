@@ -1,0 +1,245 @@
+package camt053
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// ErrUnsupportedVersion is returned by Render for a version not in
+// Versions.
+var ErrUnsupportedVersion = errors.New("unsupported camt.053 version")
+
+// dialect is what differs between the supported versions. Everything
+// else (element names and order of the parts we write) is shared.
+type dialect struct {
+	ns string
+	// bicTag names the BIC element: BIC in v02, BICFI later.
+	bicTag string
+	bic    *regexp.Regexp
+	// stsChoice: v08 wraps the entry status in <Sts><Cd>.
+	stsChoice bool
+	// partyChoice: v08 wraps related parties in <Pty>.
+	partyChoice bool
+	// txAmt: v03+ carry Amt/CdtDbtInd in TxDtls; v02 only has AmtDtls.
+	txAmt bool
+	// netEntry: v04+ write TtlNetNtry{Amt,CdtDbtInd}; v02/v03
+	// TtlNetNtryAmt + CdtDbtInd.
+	netEntry bool
+}
+
+var dialects = map[string]dialect{
+	V02: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V02, bicTag: "BIC", bic: bicPattern},
+	V03: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V03, bicTag: "BICFI", bic: bicPattern, txAmt: true},
+	V04: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V04, bicTag: "BICFI", bic: bicPattern, txAmt: true, netEntry: true},
+	V08: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V08, bicTag: "BICFI", bic: bic2014Pattern, txAmt: true, netEntry: true, stsChoice: true, partyChoice: true},
+}
+
+// Render writes st as a camt.053 document of the given version (one of
+// Versions) with one statement, valid against that version's XSD.
+//
+// Required: MsgID, ID, CreatedAt, an account IBAN or OtherID, the account
+// currency, balance dates (OpeningDate/ClosingDate, else the dates of
+// From/To), and for each entry a positive amount. Text is cleaned of
+// characters XML cannot carry and cut to the schema's maximum length
+// (identifiers included: EndToEndId is Max35Text in camt.053).
+// Identifiers that do not fit their pattern are not fatal, because a
+// statement must still reach the ERP: an account "IBAN" that is not
+// IBAN-shaped is written as Othr/Id, and a malformed BIC is left out.
+// Empty EndToEndID is written as NOTPROVIDED. Entries without a bank
+// transaction code get PMNT/RCDT/OTHR (credit) or PMNT/ICDT/OTHR (debit),
+// since the schema requires one.
+func Render(version string, st Statement) ([]byte, error) {
+	d, ok := dialects[version]
+	if !ok {
+		return nil, fmt.Errorf("render %q: %w", version, ErrUnsupportedVersion)
+	}
+	var buf bytes.Buffer
+	buf.Grow(2048 + 1536*len(st.Entries))
+	r := renderer{x: newXMLWriter(&buf), d: d}
+	if err := r.document(st); err != nil {
+		return nil, fmt.Errorf("render %s statement %q: %w", version, st.ID, err)
+	}
+	if err := r.x.finish(); err != nil {
+		return nil, fmt.Errorf("render %s statement %q: %w", version, st.ID, err)
+	}
+	return buf.Bytes(), nil
+}
+
+type renderer struct {
+	x *xmlWriter
+	d dialect
+}
+
+func (r *renderer) document(st Statement) error {
+	msgID := cleanText(st.MsgID, max35)
+	if msgID == "" {
+		return errors.New("MsgID is empty")
+	}
+	id := cleanText(st.ID, max35)
+	if id == "" {
+		return errors.New("statement ID is empty")
+	}
+	if st.CreatedAt.IsZero() {
+		return errors.New("CreatedAt is zero")
+	}
+	if st.SeqNb < 0 || st.SeqNb > max18Digits {
+		return fmt.Errorf("SeqNb %d: must be 0 to 18 digits", st.SeqNb)
+	}
+	if st.From.IsZero() != st.To.IsZero() {
+		return errors.New("period needs both From and To")
+	}
+	if !st.From.IsZero() && st.To.Before(st.From) {
+		return fmt.Errorf("period %s–%s: To before From", isoDateTime(st.From), isoDateTime(st.To))
+	}
+	ccy := st.Account.Currency
+	if !currencyPattern.MatchString(ccy) {
+		return fmt.Errorf("account currency %q: not an ISO 4217 code", ccy)
+	}
+	openDt, err := balanceDate("OpeningDate", st.OpeningDate, st.From)
+	if err != nil {
+		return err
+	}
+	closeDt, err := balanceDate("ClosingDate", st.ClosingDate, st.To)
+	if err != nil {
+		return err
+	}
+
+	x := r.x
+	x.declaration()
+	x.open("Document", "xmlns", r.d.ns)
+	x.open("BkToCstmrStmt")
+
+	x.open("GrpHdr")
+	x.leaf("MsgId", msgID)
+	x.leaf("CreDtTm", isoDateTime(st.CreatedAt))
+	x.open("MsgPgntn")
+	x.leaf("PgNb", "1")
+	x.leaf("LastPgInd", "true")
+	x.close("MsgPgntn")
+	x.close("GrpHdr")
+
+	x.open("Stmt")
+	x.leaf("Id", id)
+	if st.SeqNb > 0 {
+		x.leaf("ElctrncSeqNb", strconv.FormatInt(st.SeqNb, 10))
+	}
+	x.leaf("CreDtTm", isoDateTime(st.CreatedAt))
+	if !st.From.IsZero() {
+		x.open("FrToDt")
+		x.leaf("FrDtTm", isoDateTime(st.From))
+		x.leaf("ToDtTm", isoDateTime(st.To))
+		x.close("FrToDt")
+	}
+	if err := r.account(st.Account); err != nil {
+		return err
+	}
+	if err := r.balance("OPBD", st.Opening, ccy, openDt); err != nil {
+		return fmt.Errorf("opening balance: %w", err)
+	}
+	if err := r.balance("CLBD", st.Closing, ccy, closeDt); err != nil {
+		return fmt.Errorf("closing balance: %w", err)
+	}
+	if err := r.summary(st.Entries, ccy); err != nil {
+		return err
+	}
+	for i, e := range st.Entries {
+		if err := r.entry(e, ccy); err != nil {
+			return fmt.Errorf("entry %d: %w", i+1, err)
+		}
+	}
+	x.close("Stmt")
+	x.close("BkToCstmrStmt")
+	x.close("Document")
+	return nil
+}
+
+// balanceDate returns date, or the date of fallback when date is empty.
+func balanceDate(field, date string, fallback time.Time) (string, error) {
+	switch {
+	case date != "" && !isDate(date):
+		return "", fmt.Errorf("%s %q: not a date (YYYY-MM-DD)", field, date)
+	case date != "":
+		return date, nil
+	case !fallback.IsZero():
+		return fallback.Format(time.DateOnly), nil
+	default:
+		return "", fmt.Errorf("%s is empty and the period is not set", field)
+	}
+}
+
+func (r *renderer) account(a Account) error {
+	x := r.x
+	x.open("Acct")
+	if err := r.accountID(a.IBAN, a.OtherID); err != nil {
+		return fmt.Errorf("account: %w", err)
+	}
+	x.leaf("Ccy", a.Currency)
+	if nm := cleanText(a.OwnerName, max140); nm != "" {
+		x.open("Ownr")
+		x.leaf("Nm", nm)
+		x.close("Ownr")
+	}
+	if bic := compact(a.BIC); r.d.bic.MatchString(bic) {
+		x.open("Svcr")
+		x.open("FinInstnId")
+		x.leaf(r.d.bicTag, bic)
+		x.close("FinInstnId")
+		x.close("Svcr")
+	}
+	x.close("Acct")
+	return nil
+}
+
+// accountID writes <Id> with the IBAN, or Othr/Id when there is no
+// IBAN-shaped value (then otherID, else the non-IBAN value, is used).
+func (r *renderer) accountID(iban, otherID string) error {
+	x := r.x
+	if c := compact(iban); ibanPattern.MatchString(c) {
+		x.open("Id")
+		x.leaf("IBAN", c)
+		x.close("Id")
+		return nil
+	}
+	other := cleanText(otherID, max34)
+	if other == "" {
+		other = cleanText(iban, max34)
+	}
+	if other == "" {
+		return errors.New("neither IBAN nor other id")
+	}
+	x.open("Id")
+	x.open("Othr")
+	x.leaf("Id", other)
+	x.close("Othr")
+	x.close("Id")
+	return nil
+}
+
+func (r *renderer) balance(code string, minor int64, ccy, date string) error {
+	abs, ind, err := signedAmount(minor)
+	if err != nil {
+		return err
+	}
+	amt, err := formatAmount(abs, ccy)
+	if err != nil {
+		return err
+	}
+	x := r.x
+	x.open("Bal")
+	x.open("Tp")
+	x.open("CdOrPrtry")
+	x.leaf("Cd", code)
+	x.close("CdOrPrtry")
+	x.close("Tp")
+	x.leaf("Amt", amt, "Ccy", ccy)
+	x.leaf("CdtDbtInd", ind)
+	x.open("Dt")
+	x.leaf("Dt", date)
+	x.close("Dt")
+	x.close("Bal")
+	return nil
+}

@@ -1,0 +1,81 @@
+package config
+
+import "time"
+
+// Defaults that Default and normalise share. Route and CSV profile
+// defaults are filled per entry by normalise, because a decoder cannot
+// pre-fill elements of an array of tables or a map.
+const (
+	DefaultBaseURL        = "https://api.atlar.com"
+	DefaultStorageRoot    = "./data"
+	DefaultSFTPListen     = "127.0.0.1:2222"
+	DefaultMode           = ModeInstruction
+	DefaultValidate       = ValidateStrict
+	DefaultTreatment      = TreatmentIndividual
+	DefaultPain002Version = Pain002V10
+	DefaultMaxFileSize    = Size(256 << 20)
+	DefaultDedupeWindow   = 90 * 24 * time.Hour
+	// DefaultQuote is a CSV profile's quote character when it sets none.
+	DefaultQuote = `"`
+)
+
+// DefaultResults is what a route writes when it sets no results.
+var DefaultResults = []string{ResultPain002, ResultCSV}
+
+// Default returns a Config holding every default documented on the
+// struct. It has no version, credentials or routes: those have no sensible
+// default and Validate requires them.
+func Default() *Config {
+	return &Config{
+		Atlar: Atlar{
+			BaseURL:         DefaultBaseURL,
+			Auth:            AuthOAuth2,
+			Timeout:         D(30 * time.Second),
+			MaxRetries:      8,
+			AccountsRefresh: D(10 * time.Minute),
+		},
+		Storage: Storage{Root: DefaultStorageRoot},
+		Watch: Watch{
+			Settle: D(2 * time.Second),
+			Rescan: D(30 * time.Second),
+		},
+		SFTP: SFTP{
+			Listen:             DefaultSFTPListen,
+			MaxSessions:        64,
+			MaxSessionsPerUser: 8,
+			IdleTimeout:        D(10 * time.Minute),
+			MaxAuthTries:       6,
+			LoginDelay:         D(time.Second),
+			BanAfter:           10,
+			BanWindow:          D(10 * time.Minute),
+			BanFor:             D(15 * time.Minute),
+		},
+		Statements: Statements{
+			Enabled:      true,
+			Format:       Camt053V02,
+			PollInterval: D(5 * time.Minute),
+			Backfill:     D(168 * time.Hour),
+		},
+		Results: Results{
+			PollInterval: D(10 * time.Second),
+			MaxPoll:      D(10 * time.Minute),
+			MaxWait:      D(336 * time.Hour),
+		},
+		Outbox:  Outbox{Retention: D(720 * time.Hour)},
+		Archive: Archive{Retention: D(9600 * time.Hour)},
+		Inbound: Inbound{Workers: 4},
+		Alerts: Alerts{
+			StuckAfter:   D(15 * time.Minute),
+			StatementGap: D(36 * time.Hour),
+		},
+		Log: Log{Level: LogInfo, Format: LogFormatAuto},
+	}
+}
+
+// DefaultCSVProfile is the layout of a CSV route without csv_profile:
+// comma-separated, "." decimals, ISO dates, UTF-8, a header row.
+func DefaultCSVProfile() CSVProfile {
+	p := CSVProfile{}
+	p.applyDefaults()
+	return p
+}

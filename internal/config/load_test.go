@@ -1,0 +1,113 @@
+package config
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoad_RelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	abs := filepath.Join(t.TempDir(), "elsewhere")
+	tests := []struct {
+		name     string
+		doc      string
+		check    func(t *testing.T, c *Config)
+		wantFile string // secret file to write, relative to dir
+	}{
+		{
+			name: "Defaults",
+			doc:  minimal,
+			check: func(t *testing.T, c *Config) {
+				assert.Equal(t, filepath.Join(dir, "data"), c.Storage.Root)
+				assert.Equal(t, filepath.Join(dir, "data", "hostkeys"), c.SFTP.HostKeyDir)
+			},
+		},
+		{
+			name: "Written",
+			doc: `version = 1
+[atlar]
+access_key = "AK"
+secret_file = "secrets/atlar"
+[storage]
+root = "../state"
+[sftp]
+enabled = true
+host_key_dir = "` + filepath.ToSlash(abs) + `"
+[[sftp.users]]
+name = "erp"
+authorized_keys_file = "keys/erp.pub"
+[[routes]]
+name = "payables"
+format = "csv"
+`,
+			wantFile: "secrets/atlar",
+			check: func(t *testing.T, c *Config) {
+				assert.Equal(t, filepath.Join(filepath.Dir(dir), "state"), c.Storage.Root)
+				assert.Equal(t, abs, c.SFTP.HostKeyDir, "absolute paths stay")
+				assert.Equal(t, filepath.Join(dir, "secrets", "atlar"), c.Atlar.SecretFile)
+				assert.Equal(t, filepath.Join(dir, "keys", "erp.pub"), c.SFTP.Users[0].AuthorizedKeysFile)
+				assert.Equal(t, "from-file", c.Secret)
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("ATLAR_SECRET", "from-env\n")
+			if tt.wantFile != "" {
+				p := filepath.Join(dir, tt.wantFile)
+				require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o700))
+				require.NoError(t, os.WriteFile(p, []byte("from-file\n"), 0o600))
+			}
+			path := filepath.Join(dir, "config.toml")
+			require.NoError(t, os.WriteFile(path, []byte(tt.doc), 0o600))
+			// Load from another working directory, as a service would.
+			t.Chdir(t.TempDir())
+			c, err := Load(path)
+			require.NoError(t, err)
+			assert.Equal(t, path, c.File)
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestLoad_SecretFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	require.NoError(t, os.WriteFile(path, []byte(minimal), 0o600))
+	t.Setenv("ATLAR_SECRET", "s3cr3t\n")
+	c, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, "s3cr3t", c.Secret)
+
+	t.Setenv("ATLAR_SECRET", "")
+	_, err = Load(path)
+	assert.EqualError(t, err, path+":4: atlar.secret_env: environment variable ATLAR_SECRET is not set or empty")
+}
+
+func TestLoad_Errors(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Load(filepath.Join(dir, "missing.toml"))
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+
+	path := filepath.Join(dir, "config.toml")
+	require.NoError(t, os.WriteFile(path, []byte(minimal+"[statements]\npoll_interval = \"0s\"\n"), 0o600))
+	_, err = Load(path)
+	assert.EqualError(t, err, path+`:9: statements.poll_interval: must be > 0 (got "0s")`)
+}
+
+// TestLoad_Example loads the shipped example with its secret in the
+// environment, as an operator would.
+func TestLoad_Example(t *testing.T) {
+	t.Setenv("ATLAR_SECRET", "example-secret")
+	path := filepath.Join(repoRoot(t), "config.toml.example")
+	c, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, "example-secret", c.Secret)
+	assert.Equal(t, filepath.Join(repoRoot(t), "data"), c.Storage.Root)
+	assert.Equal(t, filepath.Join(repoRoot(t), "data", "hostkeys"), c.SFTP.HostKeyDir)
+}

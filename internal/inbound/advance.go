@@ -1,0 +1,224 @@
+package inbound
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/atomicfile"
+	"github.com/atlarbridge/bridge/internal/layout"
+	"github.com/atlarbridge/bridge/internal/payrun"
+	"github.com/atlarbridge/bridge/internal/state"
+)
+
+// advance moves a file as far as it can go now. Each step reads the file's
+// record afresh, so advance is safe to call at any time, any number of
+// times, including after a crash.
+func (p *Pipeline) advance(ctx context.Context, id string) error {
+	for ctx.Err() == nil {
+		f, err := p.j.Get(id)
+		if err != nil {
+			return fmt.Errorf("advance %s: %w", id, err)
+		}
+		var next bool
+		switch f.State {
+		case state.Received:
+			next, err = p.validate(ctx, f)
+		case state.Validated:
+			next, err = p.startSubmit(f)
+		case state.Submitting:
+			next, err = p.submit(ctx, f)
+		case state.Submitted:
+			if err = p.place(f); err == nil {
+				next, err = p.poll(ctx, f)
+			}
+		default: // final
+			return p.place(f)
+		}
+		if err != nil || !next {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// validate checks a received file and plans its requests (→ validated), or
+// rejects it (→ rejected). A temporary failure (Atlar's accounts API) leaves
+// it received, to be tried again.
+func (p *Pipeline) validate(ctx context.Context, f *state.File) (bool, error) {
+	if !atomicfile.Exists(p.lay.Abs(f.Path)) {
+		// A claim interrupted between its journal entry and the move.
+		if err := p.moveToProcessing(f); err != nil {
+			return false, err
+		}
+	}
+	r, ok := p.route(f.Route)
+	if !ok {
+		return true, p.reject(f, "", payrun.Problems{{Field: "route", Value: f.Route, Expected: "a route configured in config.toml (it was removed while the file waited)"}})
+	}
+	if f.SHA256 == "" {
+		return true, p.reject(f, "", payrun.Problems{{Field: "file", Value: fmt.Sprintf("%d bytes", f.Size),
+			Expected: fmt.Sprintf("at most %d bytes (route max_file_size)", r.MaxFileSize), Code: "FF01"}})
+	}
+	// A cheap early check; startSubmit checks again under a lock.
+	if dup, what, err := p.duplicate(f, ""); err != nil {
+		return false, err
+	} else if dup != nil {
+		return true, p.rejectDuplicate(f, dup, what)
+	}
+	data, err := os.ReadFile(p.lay.Abs(f.Path))
+	if err != nil {
+		return false, fmt.Errorf("validate %s: %w", f.ID, err)
+	}
+	plan, probs, err := BuildPlan(ctx, r, PlanInput{
+		FileID: f.ID, Attempt: f.Attempt, Name: f.Name, Data: data,
+		Today: p.clock.Now().Local().Format(time.DateOnly),
+	}, p.acct)
+	if err != nil {
+		return false, fmt.Errorf("validate %s: %w", f.ID, err)
+	}
+	if len(probs) > 0 {
+		return true, p.reject(f, "", probs)
+	}
+	// The request bodies are journaled before the first attempt: a retry
+	// after a crash sends the very same bytes under the same key.
+	for i := range plan.Batches {
+		body, err := json.Marshal(&plan.Batches[i])
+		if err != nil {
+			return false, fmt.Errorf("plan %s: %w", f.ID, err)
+		}
+		if err := p.j.PutBlob(batchBlob(f.ID, f.Attempt, i), body); err != nil {
+			return false, fmt.Errorf("plan %s: journal batch: %w", f.ID, err)
+		}
+	}
+	note := fmt.Sprintf("valid: %d payments", len(plan.Payments))
+	_, err = p.j.Update(f.ID, note, func(f *state.File) error {
+		f.State = state.Validated
+		f.MsgID = plan.Run.MsgID
+		f.Original = plan.Original
+		f.Payments = plan.Payments
+		f.Batches = nil
+		for i := range plan.Batches {
+			first := plan.BatchFirst[i]
+			f.Batches = append(f.Batches, state.Batch{
+				Index: i, First: first, Count: len(plan.Batches[i].Payments),
+				ExternalID:     plan.Batches[i].ExternalID,
+				IdempotencyKey: fmt.Sprintf("%s-batch-%d-a%d", f.ID, i+1, f.Attempt),
+			})
+		}
+		if plan.Instruction != nil {
+			f.Instruction = &state.Instruction{
+				ConnectionID:   plan.Instruction.ConnectionID,
+				ContentType:    plan.Instruction.ContentType,
+				IdempotencyKey: fmt.Sprintf("%s-instruction-a%d", f.ID, f.Attempt),
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("validate %s: %w", f.ID, err)
+	}
+	p.log.Info("file valid", "file_id", f.ID, "route", f.Route, "payments", len(plan.Payments), "batches", len(plan.Batches))
+	return true, nil
+}
+
+func batchBlob(id string, attempt, n int) string {
+	return fmt.Sprintf("batch/%s/%d/%d", id, attempt, n)
+}
+
+// startSubmit records that submission begins. Entering Submitting indexes
+// the file for duplicate protection in the same journal write, so a second
+// copy dropped now is caught.
+func (p *Pipeline) startSubmit(f *state.File) (bool, error) {
+	// The duplicate check and the write that indexes the file are one
+	// critical section: two copies of a file validated at the same time
+	// cannot both pass.
+	p.dupMu.Lock()
+	defer p.dupMu.Unlock()
+	if dup, what, err := p.duplicate(f, f.MsgID); err != nil {
+		return false, err
+	} else if dup != nil {
+		return true, p.rejectDuplicate(f, dup, what)
+	}
+	_, err := p.j.Update(f.ID, "submitting to Atlar", func(f *state.File) error {
+		f.State = state.Submitting
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("submit %s: %w", f.ID, err)
+	}
+	return true, nil
+}
+
+// duplicate finds an earlier file sent on the route within its dedupe
+// window with the same bytes, or (msgID != "") the same pain.001 MsgId.
+func (p *Pipeline) duplicate(f *state.File, msgID string) (*state.File, string, error) {
+	if f.Force {
+		return nil, "", nil
+	}
+	window := 90 * 24 * time.Hour
+	if r, ok := p.route(f.Route); ok {
+		window = r.DedupeWindow
+	}
+	since := p.clock.Now().Add(-window)
+	dup, err := p.j.FindDuplicate(f.Route, f.SHA256, "", since, f.ID)
+	if err == nil {
+		return dup, "the same bytes (sha256)", nil
+	}
+	if !errors.Is(err, state.ErrNotFound) {
+		return nil, "", fmt.Errorf("duplicate check %s: %w", f.ID, err)
+	}
+	if msgID == "" {
+		return nil, "", nil
+	}
+	dup, err = p.j.FindDuplicate(f.Route, "", msgID, since, f.ID)
+	if err == nil {
+		return dup, "the same MsgId " + msgID, nil
+	}
+	if !errors.Is(err, state.ErrNotFound) {
+		return nil, "", fmt.Errorf("duplicate check %s: %w", f.ID, err)
+	}
+	return nil, "", nil
+}
+
+func (p *Pipeline) rejectDuplicate(f, dup *state.File, what string) error {
+	prob := payrun.Problem{Field: "file", Code: "DU01",
+		Value:    fmt.Sprintf("%s, as file %s (%s) received %s", what, dup.ID, dup.Name, dup.ReceivedAt.UTC().Format(time.RFC3339)),
+		Expected: "a file not sent before on this route; to send it again on purpose run: bridge retry " + f.ID + " --force"}
+	return p.reject(f, dup.ID, payrun.Problems{prob})
+}
+
+// reject records a file as rejected with every problem, then moves the
+// original to failed/ beside an error report.
+func (p *Pipeline) reject(f *state.File, dupOf string, probs payrun.Problems) error {
+	id := f.ID
+	f, err := p.j.Update(id, fmt.Sprintf("rejected: %d problem(s)", len(probs)), func(f *state.File) error {
+		f.State = state.Rejected
+		f.DuplicateOf = dupOf
+		f.Problems = toStateProblems(probs)
+		f.Path = layout.FailedRel(f.ReceivedAt, f.ID, f.Name)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reject %s: %w", id, err)
+	}
+	p.log.Warn("file rejected", "file_id", f.ID, "route", f.Route, "name", f.Name, "problems", len(probs), "first", probs[0].String())
+	return p.place(f)
+}
+
+func toStateProblems(ps payrun.Problems) []state.Problem {
+	const max = 1000
+	out := make([]state.Problem, 0, min(len(ps), max))
+	for i, p := range ps {
+		if i == max {
+			out = append(out, state.Problem{Message: fmt.Sprintf("… and %d more problems", len(ps)-max)})
+			break
+		}
+		out = append(out, state.Problem{Row: p.Row, Line: p.Line, Field: p.Field, Value: p.Value,
+			Expected: p.Expected, Code: p.Code, Message: p.String()})
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+package inbound
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/atomicfile"
+	"github.com/atlarbridge/bridge/internal/layout"
+	"github.com/atlarbridge/bridge/internal/state"
+)
+
+// place makes sure a file's original rests where the journal says (f.Path):
+// it moves it there from processing/, writing the error report first for
+// failed/ so an operator never finds an original without its reason. It is
+// idempotent, which is what lets Recover call it blindly.
+func (p *Pipeline) place(f *state.File) error {
+	dst := p.lay.Abs(f.Path)
+	if atomicfile.Exists(dst) {
+		return nil
+	}
+	src := p.lay.Abs(layout.ProcessingRel(f.Route, f.ID, f.Name))
+	if !atomicfile.Exists(src) {
+		return fmt.Errorf("place %s: original not found at %s nor %s", f.ID, src, dst)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return fmt.Errorf("place %s: %w", f.ID, err)
+	}
+	if strings.HasPrefix(f.Path, layout.FailedDir+"/") {
+		if err := atomicfile.Write(dst+".error.txt", []byte(ErrorReport(f)), 0o640); err != nil {
+			return fmt.Errorf("place %s: error report: %w", f.ID, err)
+		}
+	}
+	if err := os.Rename(src, dst); err != nil {
+		return fmt.Errorf("place %s: %w", f.ID, err)
+	}
+	atomicfile.SyncDir(filepath.Dir(dst))
+	return nil
+}
+
+// ErrorReport is the .error.txt beside a failed original: what happened, in
+// words an operator understands without reading code.
+func ErrorReport(f *state.File) string {
+	var b strings.Builder
+	verb := "was rejected"
+	if f.State == state.Failed {
+		verb = "failed"
+	}
+	fmt.Fprintf(&b, "The payment file %q %s; nothing in it was paid", f.Name, verb)
+	if anyAccepted(f) {
+		b.Reset()
+		fmt.Fprintf(&b, "The payment file %q %s", f.Name, verb)
+	}
+	b.WriteString(".\n\n")
+	fmt.Fprintf(&b, "File id:   %s\nRoute:     %s\nReceived:  %s from %s\nSize:      %d bytes\nSHA-256:   %s\n",
+		f.ID, f.Route, f.ReceivedAt.UTC().Format(time.RFC3339), f.Source, f.Size, f.SHA256)
+	if f.DuplicateOf != "" {
+		fmt.Fprintf(&b, "Duplicate: of file %s\n", f.DuplicateOf)
+	}
+	fmt.Fprintf(&b, "\nWhat is wrong (%d):\n", len(f.Problems))
+	for _, pr := range f.Problems {
+		fmt.Fprintf(&b, "  - %s\n", pr.Message)
+	}
+	b.WriteString("\nThe original file is kept unchanged beside this report.\n")
+	b.WriteString("Fix the file and drop it again, or requeue this one with: bridge retry " + f.ID + "\n")
+	return b.String()
+}
+
+func anyAccepted(f *state.File) bool {
+	for _, b := range f.Batches {
+		if b.ID != "" {
+			return true
+		}
+	}
+	return f.Instruction != nil && f.Instruction.ID != ""
+}
+
+// Recover resumes every file from the journal after a start or a crash:
+// received files still in the inbox are moved to processing, originals of
+// files that moved on are put where the journal says, and every unfinished
+// file is queued. Call it before the watcher and the SFTP server start.
+func (p *Pipeline) Recover() error {
+	open, err := p.j.List(state.Filter{States: []state.State{state.Received, state.Validated, state.Submitting, state.Submitted}})
+	if err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	for _, f := range open {
+		if f.State == state.Received && !atomicfile.Exists(p.lay.Abs(f.Path)) && !atomicfile.Exists(p.lay.Abs(f.InboxPath)) {
+			// Gone before we took it: nothing to pay, nothing to keep.
+			p.log.Warn("received file vanished before it was claimed", "file_id", f.ID, "path", f.InboxPath)
+			if err := p.j.Delete(f.ID); err != nil {
+				return fmt.Errorf("recover %s: %w", f.ID, err)
+			}
+			continue
+		}
+		p.enqueue(f.ID) // advance finishes an interrupted claim
+	}
+	// Originals left in processing/ by a crash after their final journal
+	// write.
+	routesDir := filepath.Join(p.lay.Root, layout.ProcessingDir)
+	routes, err := os.ReadDir(routesDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("recover: %w", err)
+	}
+	for _, rd := range routes {
+		entries, err := os.ReadDir(filepath.Join(routesDir, rd.Name()))
+		if err != nil {
+			return fmt.Errorf("recover: %w", err)
+		}
+		for _, e := range entries {
+			id, _, ok := strings.Cut(e.Name(), "_")
+			if !ok {
+				continue
+			}
+			f, err := p.j.Get(id)
+			if errors.Is(err, state.ErrNotFound) {
+				p.log.Error("file in processing/ has no journal entry; left alone", "path", filepath.Join(rd.Name(), e.Name()))
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("recover %s: %w", id, err)
+			}
+			if f.Path != layout.ProcessingRel(f.Route, f.ID, f.Name) {
+				if err := p.place(f); err != nil {
+					return fmt.Errorf("recover: %w", err)
+				}
+			}
+		}
+	}
+	return nil
+}

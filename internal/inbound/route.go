@@ -1,0 +1,68 @@
+package inbound
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/csvpay"
+)
+
+// Formats and modes of a route.
+const (
+	FormatCSV     = "csv"
+	FormatPain001 = "pain001"
+
+	ModeInstruction = "instruction"
+	ModeTransfers   = "transfers"
+)
+
+// Route is one inbox folder and what its files become.
+type Route struct {
+	Name   string
+	Format string // csv | pain001
+	Mode   string // pain001: instruction | transfers
+	// ConnectionID is an id or "auto" (instruction mode).
+	ConnectionID string
+	// Validate is the pain.001 check level: strict | wellformed | none.
+	Validate        string
+	SourceAccountID string
+	Scheme          string
+	Treatment       string
+	CSV             csvpay.Profile
+	DedupeWindow    time.Duration
+	MaxFileSize     int64
+	RejectInBand    bool
+	DoneMarker      string
+}
+
+func (r *Route) check() error {
+	switch {
+	case r.Name == "":
+		return fmt.Errorf("inbound: route without a name")
+	case r.Format != FormatCSV && r.Format != FormatPain001:
+		return fmt.Errorf("inbound: route %s: unknown format %q", r.Name, r.Format)
+	case r.Format == FormatPain001 && r.Mode != ModeInstruction && r.Mode != ModeTransfers:
+		return fmt.Errorf("inbound: route %s: unknown mode %q", r.Name, r.Mode)
+	}
+	if r.Treatment == "" {
+		r.Treatment = "INDIVIDUAL_PAYMENTS"
+	}
+	if r.DedupeWindow <= 0 {
+		r.DedupeWindow = 90 * 24 * time.Hour
+	}
+	if r.MaxFileSize <= 0 {
+		r.MaxFileSize = 256 << 20
+	}
+	if r.Validate == "" {
+		r.Validate = "strict"
+	}
+	return nil
+}
+
+// mode is what the journal records for a file of this route.
+func (r *Route) mode() string {
+	if r.Format == FormatCSV {
+		return ModeTransfers
+	}
+	return r.Mode
+}

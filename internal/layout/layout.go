@@ -1,0 +1,108 @@
+// Package layout names the folders under storage.root (SPEC §2), so every
+// component agrees on where a file is at each step of its journey.
+package layout
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Layout is the folder tree under one storage root.
+type Layout struct {
+	Root string
+}
+
+// Folder names relative to the root.
+const (
+	InboxDir      = "inbox"
+	ProcessingDir = "processing"
+	ArchiveDir    = "archive"
+	FailedDir     = "failed"
+	OutboxDir     = "outbox"
+	StateDir      = "state"
+)
+
+// Inbox is where the ERP drops files for a route.
+func (l Layout) Inbox(route string) string { return filepath.Join(l.Root, InboxDir, route) }
+
+// Processing holds claimed files of a route while they are in flight.
+func (l Layout) Processing(route string) string {
+	return filepath.Join(l.Root, ProcessingDir, route)
+}
+
+// Statements is the outbox folder for camt.053 files.
+func (l Layout) Statements() string { return filepath.Join(l.Root, OutboxDir, "statements") }
+
+// Results is the outbox folder for acks and results.
+func (l Layout) Results() string { return filepath.Join(l.Root, OutboxDir, "results") }
+
+// StateFile is the bbolt journal.
+func (l Layout) StateFile() string { return filepath.Join(l.Root, StateDir, "bridge.db") }
+
+// ControlSocket is the local control endpoint of a running bridge.
+func (l Layout) ControlSocket() string { return filepath.Join(l.Root, StateDir, "control.sock") }
+
+// Abs turns a slash-separated path relative to the root into an OS path.
+func (l Layout) Abs(rel string) string { return filepath.Join(l.Root, filepath.FromSlash(rel)) }
+
+// Rel turns an OS path under the root into the slash-separated relative
+// form the journal stores.
+func (l Layout) Rel(abs string) (string, error) {
+	r, err := filepath.Rel(l.Root, abs)
+	if err != nil {
+		return "", err
+	}
+	if r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is outside storage root %s", abs, l.Root)
+	}
+	return filepath.ToSlash(r), nil
+}
+
+// ProcessingName is a claimed file's name in processing/: the file id keeps
+// two drops of the same name apart.
+func ProcessingName(id, name string) string { return id + "_" + name }
+
+// FinalName is an original's name in archive/ and failed/:
+// <UTC stamp>_<file id>_<name>.
+func FinalName(received time.Time, id, name string) string {
+	return received.UTC().Format("20060102T150405Z") + "_" + id + "_" + name
+}
+
+// Day is the archive/failed sub-folder for a time.
+func Day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// ProcessingRel, ArchiveRel and FailedRel are the journal's relative paths of
+// a file at each resting place.
+func ProcessingRel(route, id, name string) string {
+	return ProcessingDir + "/" + route + "/" + ProcessingName(id, name)
+}
+
+// ArchiveRel is where a submitted original rests.
+func ArchiveRel(received time.Time, id, name string) string {
+	return ArchiveDir + "/" + Day(received) + "/" + FinalName(received, id, name)
+}
+
+// FailedRel is where a rejected original rests.
+func FailedRel(received time.Time, id, name string) string {
+	return FailedDir + "/" + Day(received) + "/" + FinalName(received, id, name)
+}
+
+// Ensure creates the folder tree for the given routes.
+func (l Layout) Ensure(routes []string) error {
+	dirs := []string{
+		filepath.Join(l.Root, ArchiveDir), filepath.Join(l.Root, FailedDir),
+		l.Statements(), l.Results(), filepath.Join(l.Root, StateDir),
+	}
+	for _, r := range routes {
+		dirs = append(dirs, l.Inbox(r), l.Processing(r))
+	}
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			return fmt.Errorf("create folder: %w", err)
+		}
+	}
+	return os.Chmod(filepath.Join(l.Root, StateDir), 0o700)
+}

@@ -1,0 +1,218 @@
+// Package outbound turns journal outcomes and Atlar reports into files in
+// the outbox: acknowledgements, status reports and result CSVs per input
+// file, and camt.053 statements. Every file is written through a journaled
+// delivery (temp file synced, intent recorded, rename, done recorded), so
+// each is delivered exactly once across crashes.
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/csvpay"
+	"github.com/atlarbridge/bridge/internal/layout"
+	"github.com/atlarbridge/bridge/internal/state"
+	"github.com/jonboulle/clockwork"
+)
+
+// Journal is what outbound needs of the state store.
+type Journal interface {
+	List(f state.Filter) ([]*state.File, error)
+	Update(id, note string, fn func(f *state.File) error) (*state.File, error)
+	PutDelivery(d *state.Delivery) error
+	GetDelivery(key string) (*state.Delivery, error)
+	PendingDeliveries() ([]*state.Delivery, error)
+	GetMeta(key string) (string, bool, error)
+	SetMeta(key, value string) error
+	Subscribe() (<-chan struct{}, func())
+}
+
+// Atlar is what outbound needs of the Atlar API.
+type Atlar interface {
+	ListConnections(ctx context.Context) ([]atlar.Connection, error)
+	ListReports(ctx context.Context, connectionID string) ([]atlar.Report, error)
+	ReportContent(ctx context.Context, connectionID, reportID, version string, externalIDAsEndToEndID bool) ([]byte, error)
+}
+
+// Route is what outbound needs to know of an inbox route.
+type Route struct {
+	Name   string
+	Format string // csv | pain001
+	// Results lists the result files to write: "pain002", "csv".
+	Results        []string
+	Pain002Version string
+	CSV            csvpay.Profile
+}
+
+// Statements configures the statement poller.
+type Statements struct {
+	Enabled                bool
+	Format                 string // camt.053.001.02 | .03 | .04 | .08
+	ExternalIDAsEndToEndID bool
+	PollInterval           time.Duration
+	Backfill               time.Duration
+	Connections            []string // empty = all
+}
+
+// Options are outbound's dependencies.
+type Options struct {
+	Journal    Journal
+	API        Atlar
+	Layout     layout.Layout
+	Routes     []Route
+	Statements Statements
+	Clock      clockwork.Clock
+	Logger     *slog.Logger
+	// Sweep is how often results are checked without a journal event
+	// (default 10s).
+	Sweep time.Duration
+}
+
+// Outbound writes the outbox.
+type Outbound struct {
+	o      Options
+	j      Journal
+	lay    layout.Layout
+	clock  clockwork.Clock
+	log    *slog.Logger
+	routes sync.Map // name → *Route
+
+	pollNow chan struct{}
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
+	// deliverMu serialises deliveries so the results and statement loops
+	// (and a redeliver) never race for one name.
+	deliverMu sync.Mutex
+}
+
+// New builds outbound; call Recover, then Start.
+func New(o Options) (*Outbound, error) {
+	if o.Journal == nil || o.Layout.Root == "" {
+		return nil, errors.New("outbound: journal and layout are required")
+	}
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Sweep <= 0 {
+		o.Sweep = 10 * time.Second
+	}
+	if o.Statements.PollInterval <= 0 {
+		o.Statements.PollInterval = 5 * time.Minute
+	}
+	if o.Statements.Backfill <= 0 {
+		o.Statements.Backfill = 7 * 24 * time.Hour
+	}
+	if o.Statements.Enabled && o.API == nil {
+		return nil, errors.New("outbound: statements need the Atlar API")
+	}
+	ob := &Outbound{o: o, j: o.Journal, lay: o.Layout, clock: o.Clock, log: o.Logger, pollNow: make(chan struct{}, 1)}
+	ob.SetRoutes(o.Routes)
+	return ob, nil
+}
+
+// SetRoutes replaces the routes (config reload).
+func (ob *Outbound) SetRoutes(routes []Route) {
+	ob.routes.Range(func(k, _ any) bool { ob.routes.Delete(k); return true })
+	for i := range routes {
+		r := routes[i]
+		ob.routes.Store(r.Name, &r)
+	}
+}
+
+func (ob *Outbound) route(name string) *Route {
+	if r, ok := ob.routes.Load(name); ok {
+		return r.(*Route)
+	}
+	// A route removed from the config: still acknowledge its files.
+	return &Route{Name: name, Results: []string{"pain002", "csv"}}
+}
+
+// Start runs the results writer and the statement poller until Close.
+func (ob *Outbound) Start(ctx context.Context) error {
+	ctx, ob.cancel = context.WithCancel(ctx)
+	sub, unsub := ob.j.Subscribe()
+	ob.wg.Add(1)
+	go func() {
+		defer ob.wg.Done()
+		defer unsub()
+		ob.resultsLoop(ctx, sub)
+	}()
+	if ob.o.Statements.Enabled {
+		ob.wg.Add(1)
+		go func() {
+			defer ob.wg.Done()
+			ob.statementsLoop(ctx)
+		}()
+	}
+	return nil
+}
+
+// Close stops both loops and waits for them, bounded by ctx.
+func (ob *Outbound) Close(ctx context.Context) error {
+	if ob.cancel != nil {
+		ob.cancel()
+	}
+	done := make(chan struct{})
+	go func() { ob.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("outbound: close: %w", ctx.Err())
+	}
+}
+
+func (ob *Outbound) resultsLoop(ctx context.Context, sub <-chan struct{}) {
+	t := ob.clock.NewTicker(ob.o.Sweep)
+	defer t.Stop()
+	var lastErr string
+	for {
+		err := ob.WriteResults(ctx)
+		if err != nil && ctx.Err() == nil && err.Error() != lastErr {
+			ob.log.Error("write results", "err", err)
+		}
+		if err != nil {
+			lastErr = err.Error()
+		} else {
+			lastErr = ""
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub:
+		case <-t.Chan():
+		}
+	}
+}
+
+func (ob *Outbound) statementsLoop(ctx context.Context) {
+	t := ob.clock.NewTicker(ob.o.Statements.PollInterval)
+	defer t.Stop()
+	for {
+		if err := ob.PollStatements(ctx); err != nil && ctx.Err() == nil {
+			ob.log.Error("statement poll failed; will try again", "err", err, "next_in", ob.o.Statements.PollInterval.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+		case <-ob.pollNow:
+		}
+	}
+}
+
+// TriggerStatements asks the poller to poll now.
+func (ob *Outbound) TriggerStatements() {
+	select {
+	case ob.pollNow <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,241 @@
+package outbound
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strconv"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/csvpay"
+	"github.com/atlarbridge/bridge/internal/money"
+	"github.com/atlarbridge/bridge/internal/pain002"
+	"github.com/atlarbridge/bridge/internal/state"
+)
+
+func pain002Version(r *Route) string {
+	if r.Pain002Version == "" {
+		return pain002.V10
+	}
+	return r.Pain002Version
+}
+
+// header fills the report's group header and original-message echo.
+func header(f *state.File, suffix string, now time.Time) pain002.Report {
+	rep := pain002.Report{
+		MsgID:           f.ID + "-" + suffix,
+		CreatedAt:       now.UTC(),
+		InitiatingParty: "Atlar Bridge",
+		OrgnlMsgID:      f.ID,
+		OrgnlMsgNmID:    "CSV",
+	}
+	if f.Format == "pain001" {
+		rep.OrgnlMsgNmID = "pain.001"
+	}
+	if o := f.Original; o != nil {
+		rep.OrgnlMsgID, rep.OrgnlMsgNmID, rep.OrgnlNbOfTxs, rep.OrgnlCtrlSum = o.MsgID, o.MsgNameID, o.NbOfTxs, o.CtrlSum
+	}
+	if f.MsgID != "" {
+		rep.OrgnlMsgID = f.MsgID
+	}
+	return rep
+}
+
+// renderAck is the pain.002 acknowledgement: ACTC once Atlar accepted the
+// file, RJCT with every reason when the bridge or Atlar rejected it.
+func renderAck(f *state.File, r *Route, now time.Time) ([]byte, error) {
+	rep := header(f, "ACK", now)
+	if anyAccepted(f) {
+		rep.GroupStatus = pain002.ACTC
+	} else {
+		rep.GroupStatus = pain002.RJCT
+		for _, p := range f.Problems {
+			code := p.Code
+			if code == "" {
+				code = "NARR"
+			}
+			rep.GroupReasons = append(rep.GroupReasons, pain002.Reason{Code: code, Info: p.Message})
+		}
+		if len(rep.GroupReasons) == 0 {
+			rep.GroupReasons = []pain002.Reason{{Code: "NARR", Info: "rejected"}}
+		}
+	}
+	return pain002.Render(pain002Version(r), rep)
+}
+
+// renderStatus is the per-transaction pain.002: interim (pending) or final.
+func renderStatus(f *state.File, r *Route, kind string, now time.Time) ([]byte, error) {
+	sfx := "RES"
+	if kind == KindPending {
+		sfx = "PND"
+	}
+	rep := header(f, sfx, now)
+	counts := map[string]int{}
+	blocks := map[string]*pain002.PaymentInfo{}
+	var order []string
+	for _, p := range f.Payments {
+		id := p.PmtInfID
+		if id == "" {
+			id = f.ID
+		}
+		b, ok := blocks[id]
+		if !ok {
+			b = &pain002.PaymentInfo{OrgnlPmtInfID: id}
+			if f.Original != nil {
+				for _, op := range f.Original.PmtInfs {
+					if op.ID == id {
+						b.OrgnlNbOfTxs, b.OrgnlCtrlSum = op.NbOfTxs, op.CtrlSum
+					}
+				}
+			}
+			blocks[id] = b
+			order = append(order, id)
+		}
+		code, reason := txStatus(p)
+		counts[code]++
+		tx := pain002.Transaction{OrgnlInstrID: p.InstrID, OrgnlEndToEndID: p.ExternalID, Status: code,
+			Amount: p.Amount, Currency: p.Currency}
+		if p.PaymentID != "" {
+			tx.StsID = truncate(p.PaymentID, 35)
+		}
+		if reason != "" {
+			tx.Reasons = []pain002.Reason{{Code: "NARR", Info: reason}}
+		}
+		b.Transactions = append(b.Transactions, tx)
+	}
+	for _, id := range order {
+		rep.PaymentInfos = append(rep.PaymentInfos, *blocks[id])
+	}
+	switch {
+	case counts[pain002.PDNG] > 0:
+		rep.GroupStatus = pain002.PDNG
+	case counts[pain002.RJCT] == len(f.Payments):
+		rep.GroupStatus = pain002.RJCT
+	case counts[pain002.RJCT] > 0:
+		rep.GroupStatus = pain002.PART
+	case counts[pain002.ACCP] > 0:
+		rep.GroupStatus = pain002.ACCP
+	default:
+		rep.GroupStatus = pain002.ACSC
+	}
+	for _, p := range f.Problems {
+		rep.GroupReasons = append(rep.GroupReasons, pain002.Reason{Code: "NARR", Info: p.Message})
+	}
+	return pain002.Render(pain002Version(r), rep)
+}
+
+// txStatus maps Atlar's payment status to a pain.002 transaction status.
+// Statuses Atlar may add later are reported as pending.
+func txStatus(p state.Payment) (string, string) {
+	switch p.Status {
+	case atlar.PaymentExecuted:
+		return pain002.ACSC, ""
+	case atlar.PaymentRejected, atlar.PaymentFailed:
+		return pain002.RJCT, orDefault(p.Reason, "rejected by Atlar or the bank ("+p.Status+")")
+	case atlar.PaymentReturned:
+		return pain002.RJCT, orDefault(p.Reason, "returned by the receiving bank")
+	case "ACCEPTED":
+		return pain002.ACCP, p.Reason
+	}
+	reason := p.Reason
+	if reason == "" && p.Status != "" {
+		reason = "status in Atlar: " + p.Status
+	}
+	return pain002.PDNG, reason
+}
+
+// resultStatus is the status column of result CSVs.
+func resultStatus(p state.Payment) string {
+	switch {
+	case p.Status == "":
+		return "PENDING"
+	case atlar.PaymentTerminal(p.Status) || p.Status == "ACCEPTED":
+		return p.Status
+	}
+	return "PENDING"
+}
+
+// renderCSV is the result CSV: for CSV input the input rows in their own
+// layout plus status, atlar_payment_id and reason; for pain.001 input one
+// row per transaction.
+func renderCSV(f *state.File, r *Route, original []byte) ([]byte, error) {
+	if f.Format == "csv" && original != nil {
+		results := map[int]csvpay.RowResult{}
+		if f.State == state.Rejected {
+			general := "file rejected"
+			for _, p := range f.Problems {
+				if p.Row > 0 {
+					rr := results[p.Row]
+					rr.Status = "REJECTED"
+					rr.Reason = join(rr.Reason, p.Message)
+					results[p.Row] = rr
+				} else if general == "file rejected" {
+					general = "file rejected: " + p.Message
+				}
+			}
+			for row := 1; row <= maxRow(original, r); row++ {
+				if _, ok := results[row]; !ok {
+					results[row] = csvpay.RowResult{Status: "NOT_SENT", Reason: general}
+				}
+			}
+		}
+		for _, p := range f.Payments {
+			_, reason := txStatus(p)
+			results[p.Row] = csvpay.RowResult{Status: resultStatus(p), PaymentID: p.PaymentID, Reason: reason}
+		}
+		out, err := csvpay.WriteResult(original, r.CSV, results)
+		if err == nil || f.State != state.Rejected {
+			return out, err
+		}
+		// A file too broken to echo (not text, wrong encoding) still gets
+		// its reasons, one per line.
+		var b bytes.Buffer
+		w := csv.NewWriter(&b)
+		_ = w.Write([]string{"row", "field", "value", "status", "reason"})
+		for _, p := range f.Problems {
+			_ = w.Write([]string{strconv.Itoa(p.Row), p.Field, p.Value, "REJECTED", p.Message})
+		}
+		w.Flush()
+		return b.Bytes(), w.Error()
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write([]string{"external_id", "pmt_inf_id", "amount", "currency", "status", "atlar_payment_id", "reason"})
+	for _, p := range f.Payments {
+		_, reason := txStatus(p)
+		_ = w.Write([]string{p.ExternalID, p.PmtInfID, money.Format(p.Amount, p.Currency), p.Currency, resultStatus(p), p.PaymentID, reason})
+	}
+	w.Flush()
+	return b.Bytes(), w.Error()
+}
+
+// maxRow counts data rows so every row of a rejected file gets a status;
+// a file too broken to read gets none.
+func maxRow(original []byte, r *Route) int {
+	n, err := csvpay.CountRows(original, r.CSV)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

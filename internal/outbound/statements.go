@@ -1,0 +1,173 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/camt053"
+	"github.com/atlarbridge/bridge/internal/state"
+)
+
+// Journal meta keys of the statement poller.
+const (
+	MetaStatementsSince  = "statements.since"
+	MetaStatementsLast   = "statements.last_poll"
+	MetaStatementsResult = "statements.last_result"
+)
+
+// PollStatements lists the reports of the configured connections and
+// delivers each statement not delivered yet, once. On the very first poll
+// only reports created within statements.backfill are taken; that cut-off
+// is journaled so later polls never reach further back.
+func (ob *Outbound) PollStatements(ctx context.Context) error {
+	now := ob.clock.Now().UTC()
+	since, err := ob.since(now)
+	if err != nil {
+		return err
+	}
+	delivered, err := ob.pollStatements(ctx, since)
+	result := fmt.Sprintf("ok: %d statement(s) delivered", delivered)
+	if err != nil {
+		result = "error: " + err.Error()
+	}
+	_ = ob.j.SetMeta(MetaStatementsLast, now.Format(time.RFC3339))
+	_ = ob.j.SetMeta(MetaStatementsResult, result)
+	return err
+}
+
+func (ob *Outbound) since(now time.Time) (time.Time, error) {
+	v, ok, err := ob.j.GetMeta(MetaStatementsSince)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("statements: %w", err)
+	}
+	if ok {
+		return time.Parse(time.RFC3339, v)
+	}
+	since := now.Add(-ob.o.Statements.Backfill)
+	if err := ob.j.SetMeta(MetaStatementsSince, since.Format(time.RFC3339)); err != nil {
+		return time.Time{}, fmt.Errorf("statements: %w", err)
+	}
+	return since, nil
+}
+
+func (ob *Outbound) pollStatements(ctx context.Context, since time.Time) (int, error) {
+	conns, err := ob.o.API.ListConnections(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list connections: %w", err)
+	}
+	n := 0
+	var errs []error
+	for _, c := range conns {
+		if len(ob.o.Statements.Connections) > 0 && !slices.Contains(ob.o.Statements.Connections, c.ID) {
+			continue
+		}
+		reports, err := ob.o.API.ListReports(ctx, c.ID)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("list reports of %s: %w", c.ID, err))
+			continue
+		}
+		for _, r := range reports {
+			if !isStatement(r) {
+				continue
+			}
+			if created, err := time.Parse(time.RFC3339Nano, r.Created); err == nil && created.Before(since) {
+				continue
+			}
+			key := "report/" + r.ID
+			if d, err := ob.j.GetDelivery(key); err == nil && d.Done {
+				continue
+			} else if err != nil && !errors.Is(err, state.ErrNotFound) {
+				return n, fmt.Errorf("statements: %w", err)
+			}
+			if err := ob.deliverReport(ctx, c.ID, r, key); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			n++
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// isStatement keeps account statements. The report types are not in the
+// public spec; an untyped report is taken to be a statement.
+func isStatement(r atlar.Report) bool {
+	return r.Type == "" || strings.Contains(strings.ToUpper(r.Type), "STATEMENT")
+}
+
+func (ob *Outbound) deliverReport(ctx context.Context, connID string, r atlar.Report, key string) error {
+	st := ob.o.Statements
+	data, err := ob.o.API.ReportContent(ctx, connID, r.ID, st.Format, st.ExternalIDAsEndToEndID)
+	if err != nil {
+		return fmt.Errorf("download report %s: %w", r.ID, err)
+	}
+	name := statementName(data, r)
+	path, err := ob.deliver(key, ob.lay.Statements(), name, "", data)
+	if err != nil {
+		return err
+	}
+	ob.log.Info("statement delivered", "report_id", r.ID, "connection_id", connID, "path", path)
+	return nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// statementName is <account IBAN or id>_<statement date>_<report id>.xml,
+// read from the statement itself where possible.
+func statementName(data []byte, r atlar.Report) string {
+	acct, date := "", r.StatementDate
+	if h, err := camt053.ReadHeader(data); err == nil {
+		acct = h.IBAN
+		if acct == "" {
+			acct = h.OtherID
+		}
+		if h.Date != "" {
+			date = h.Date
+		}
+	}
+	if acct == "" && len(r.AccountIDs) > 0 {
+		acct = r.AccountIDs[0]
+	}
+	if acct == "" {
+		acct = "account"
+	}
+	if date == "" {
+		date = strings.SplitN(r.Created, "T", 2)[0]
+	}
+	clean := func(s string) string { return unsafeName.ReplaceAllString(s, "-") }
+	return clean(acct) + "_" + clean(date) + "_" + clean(r.ID) + ".xml"
+}
+
+// Redeliver writes a statement to the outbox again (bridge redeliver).
+func (ob *Outbound) Redeliver(ctx context.Context, reportID string) (string, error) {
+	conns, err := ob.o.API.ListConnections(ctx)
+	if err != nil {
+		return "", fmt.Errorf("redeliver: list connections: %w", err)
+	}
+	for _, c := range conns {
+		reports, err := ob.o.API.ListReports(ctx, c.ID)
+		if err != nil {
+			return "", fmt.Errorf("redeliver: list reports of %s: %w", c.ID, err)
+		}
+		for _, r := range reports {
+			if r.ID != reportID {
+				continue
+			}
+			key := fmt.Sprintf("report/%s/redeliver/%d", r.ID, ob.clock.Now().UnixNano())
+			st := ob.o.Statements
+			data, err := ob.o.API.ReportContent(ctx, c.ID, r.ID, st.Format, st.ExternalIDAsEndToEndID)
+			if err != nil {
+				return "", fmt.Errorf("redeliver %s: %w", r.ID, err)
+			}
+			name := statementName(data, r)
+			return ob.deliver(key, ob.lay.Statements(), name, strings.TrimSuffix(name, ".xml")+"_again.xml", data)
+		}
+	}
+	return "", fmt.Errorf("redeliver: report %s not found on any connection", reportID)
+}

@@ -1,0 +1,28 @@
+// Package pain001 reads ISO 20022 pain.001 customer credit transfer
+// initiation files and checks them the way a bank would before accepting
+// them, without any I/O of its own: Read takes an io.Reader and returns the
+// file's header, its payments as a payrun.Run, and every problem found.
+//
+// Supported: pain.001.001.02, .03, .05 and .09 in the ISO namespaces, the
+// German DK variants pain.001.002.03 and pain.001.003.03 and the Swiss SIX
+// pain.001.001.03.ch.02; UTF-8 with or without BOM, ISO-8859-1/-15 and
+// windows-1252; namespace prefixes.
+//
+// # Caveats
+//
+//   - Read is not a schema validator. It checks the elements it reads —
+//     required ones present, lengths, patterns, code lists, IBAN checksums,
+//     BICs, amounts, totals, duplicates, dates — and reads past the rest.
+//     The tests use xmllint as the independent judge of schema validity.
+//   - Read streams with encoding/xml: one CdtTrfTxInf at a time. A single
+//     text node is still read whole by the decoder before it can be
+//     rejected (over 64 KiB); Options.MaxSize bounds that.
+//   - EqvtAmt (an amount in the debtor's currency for a transfer in
+//     another) cannot become a payment of a known amount and is reported.
+//   - A past ReqdExctnDt becomes Payment.Date "" (execute today), as banks
+//     treat it; the header keeps the date as written.
+//   - The EndToEndId becomes Payment.ExternalID as found; whether it fits
+//     Atlar's externalId pattern is for the route's mode to decide.
+//   - Duplicate EndToEndIds are reported with DU04, ISO's
+//     DuplicateEndToEndID (DU05 is DuplicateInstructionID).
+package pain001

@@ -1,0 +1,48 @@
+package pain001
+
+import (
+	"bytes"
+	"testing"
+)
+
+// FuzzRead feeds arbitrary bytes to Read at every level. Read must not
+// panic, must not fail (a bytes.Reader has no I/O error), must keep its
+// problem cap and row numbering, and a file it accepts at strict level
+// must be made of usable payments.
+func FuzzRead(f *testing.F) {
+	for _, name := range sampleNames(f) {
+		f.Add(readSample(f, name))
+	}
+	de := readSample(f, deSample)
+	f.Add([]byte(v02Doc))
+	f.Add(de[:len(de)/2])
+	f.Add(bytes.Replace(de, []byte(`encoding="UTF-8"`), []byte(`encoding="ISO-8859-1"`), 1))
+	f.Add(bytes.ReplaceAll(de, []byte("<"), []byte("<ns2:")))
+	f.Add(generate(3))
+
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		for _, level := range []Level{LevelStrict, LevelWellformed, LevelNone} {
+			res, err := Read(bytes.NewReader(doc), Options{Level: level, Today: "2020-01-01", MaxSize: 1 << 20})
+			if err != nil {
+				t.Fatalf("level %s: %v", level, err)
+			}
+			if len(res.Problems) > maxProblems {
+				t.Fatalf("level %s: %d problems", level, len(res.Problems))
+			}
+			for i, p := range res.Run.Payments {
+				if p.Row != i+1 {
+					t.Fatalf("level %s: payment %d has row %d", level, i, p.Row)
+				}
+				if p.Creditor == nil {
+					t.Fatalf("level %s: row %d has no creditor", level, p.Row)
+				}
+				if level != LevelNone && len(res.Problems) == 0 && (p.Amount <= 0 || p.Currency == "") {
+					t.Fatalf("level %s: accepted row %d with amount %d %q", level, p.Row, p.Amount, p.Currency)
+				}
+			}
+			if level == LevelStrict && len(res.Problems) == 0 && len(res.Run.Payments) == 0 {
+				t.Fatal("accepted a file without payments")
+			}
+		}
+	})
+}

@@ -1,0 +1,148 @@
+package pain001
+
+import (
+	"fmt"
+	"io"
+	"math/big"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/payrun"
+)
+
+// Level is how much Read checks.
+type Level string
+
+// Validation levels, as the route's validate key names them.
+const (
+	// LevelStrict checks everything banks reject on: schema rules for the
+	// fields read, IBAN checksums, BICs, amount precision, NbOfTxs/CtrlSum,
+	// duplicate ids and the execution date. The default.
+	LevelStrict Level = "strict"
+	// LevelWellformed checks well-formed XML, a supported namespace and that
+	// the fields a payment is made of are there and usable (end-to-end id,
+	// amount in a known currency, creditor and debtor accounts).
+	LevelWellformed Level = "wellformed"
+	// LevelNone checks only that the XML is well-formed.
+	LevelNone Level = "none"
+)
+
+// Options tune Read.
+type Options struct {
+	// Level is "" (strict), strict, wellformed or none.
+	Level Level
+	// Today is the date the file is processed on, YYYY-MM-DD; "" means the
+	// current UTC date. A ReqdExctnDt before it means "execute today"
+	// (Payment.Date ""): banks accept past dates that way. One more than
+	// 365 days after it is a problem (CH03) at strict level.
+	Today string
+	// MaxSize rejects a file larger than this many bytes as soon as it is
+	// read past it; 0 means no limit.
+	MaxSize int64
+}
+
+// Result is what Read found in a file.
+type Result struct {
+	Header Header
+	// Run has the file's payments in file order; Payment.Row is the 1-based
+	// index of the CdtTrfTxInf across the file. Payments that had problems
+	// are included with what could be read.
+	Run *payrun.Run
+	// Problems is empty when the file is valid at the requested level.
+	Problems payrun.Problems
+}
+
+// maxAhead is how far in the future a requested execution date may be:
+// banks keep instructions for a year at most.
+const maxAhead = 365
+
+// Read reads a pain.001 file and checks it at o.Level. Everything about the
+// content — not XML, an unsupported namespace, a wrong total, a bad IBAN —
+// is a Problem in the Result; the error is only for a failing reader or
+// invalid Options.
+//
+// Read streams: it keeps one CdtTrfTxInf at a time besides the Run, so a
+// file of 100 000 transactions costs the Run and little more.
+func Read(r io.Reader, o Options) (*Result, error) {
+	rd, err := newReader(o)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Run: &payrun.Run{}}
+	rd.emit = func(p payrun.Payment) { res.Run.Payments = append(res.Run.Payments, p) }
+	if err := rd.read(r); err != nil {
+		return nil, err
+	}
+	res.Header = rd.header
+	res.Run.MsgID = rd.header.MsgID
+	res.Run.MsgNameID = rd.header.Version
+	res.Problems = rd.problems.result()
+	return res, nil
+}
+
+// reader is the state of one Read.
+type reader struct {
+	gate  gate
+	today string // YYYY-MM-DD
+	// latest is the last acceptable execution date, today + maxAhead.
+	latest  string
+	maxSize int64
+	emit    func(payrun.Payment)
+
+	header   Header
+	problems problemList
+	walk     walker
+	schema   schema
+
+	grp     grpState
+	row     int      // transactions so far
+	fileSum *big.Rat // of readable amounts
+	sumFrac int      // most fraction digits of any amount
+	sumOK   bool     // every amount so far was a readable decimal
+
+	pmtIDs map[string]int // PmtInfId → 1-based PmtInf index
+	e2eIDs map[string]int // EndToEndId → Row
+
+	pmtFields [pmtFieldCount][]leaf
+	txFields  [txFieldCount][]leaf
+}
+
+func newReader(o Options) (*reader, error) {
+	r := &reader{
+		maxSize: o.MaxSize,
+		fileSum: new(big.Rat),
+		sumOK:   true,
+		pmtIDs:  make(map[string]int),
+		e2eIDs:  make(map[string]int),
+	}
+	switch o.Level {
+	case "", LevelStrict:
+		r.gate = gateStrict
+	case LevelWellformed:
+		r.gate = gateWellformed
+	case LevelNone:
+		r.gate = gateAlways
+	default:
+		return nil, fmt.Errorf("pain001: unknown level %q (want strict, wellformed or none)", o.Level)
+	}
+	today := time.Now().UTC()
+	if o.Today != "" {
+		t, err := time.Parse(time.DateOnly, o.Today)
+		if err != nil {
+			return nil, fmt.Errorf("pain001: today %q: want YYYY-MM-DD", o.Today)
+		}
+		today = t
+	}
+	r.today = today.Format(time.DateOnly)
+	r.latest = today.AddDate(0, 0, maxAhead).Format(time.DateOnly)
+	if o.MaxSize < 0 {
+		return nil, fmt.Errorf("pain001: max size %d is negative", o.MaxSize)
+	}
+	return r, nil
+}
+
+// flag records a problem if the reader's level includes g.
+func (r *reader) flag(g gate, p payrun.Problem) {
+	if g <= r.gate {
+		r.problems.add(p)
+	}
+}

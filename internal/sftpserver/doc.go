@@ -1,0 +1,34 @@
+// Package sftpserver is the embedded SFTP server through which an ERP pushes
+// payment files into the inbox and fetches statements and results from the
+// outbox (SPEC §6). It wraps golang.org/x/crypto/ssh and the pkg/sftp request
+// server and never talks to Atlar: a complete upload is handed to a Receiver.
+//
+// Each user sees a virtual tree and nothing else:
+//
+//	/inbox/<route>        write (list and stat allowed), one folder per route of the user
+//	/outbox/statements    read and delete
+//	/outbox/results       read and delete
+//
+// An upload is written under a hidden temp name (.<name>.<random>.upload) in
+// the route's inbox folder and handed to the Receiver only when the client
+// closes its handle after a complete, error-free transfer. Names that look
+// like a client's own temp file (*.filepart, *.part, *.tmp, ~*, dot-files)
+// are written as they are and handed over when the client renames them to a
+// normal name in the same folder.
+//
+// # Caveats
+//
+//   - pkg/sftp calls Close on a write handle even when the connection dropped;
+//     the TransferError hook is what tells an aborted upload from a complete
+//     one. An upload is also refused when its byte ranges do not cover the file
+//     from offset 0 (a resumed upload into a hidden temp has a hole).
+//   - Identity comes from the ssh.Permissions returned by the auth callback for
+//     the key that was verified, never from the last key the client offered.
+//   - A session keeps the user (routes) it logged in with; SetUsers affects new
+//     logins only.
+//   - A successful upload is gone from the inbox as soon as the Receiver
+//     claimed it, so for a few minutes the server answers stat, ls, rm and
+//     rename of that name from memory: many ERP clients check after uploading.
+//   - CleanStaleTemps must not run while a server is serving the same folders.
+//   - Unix file modes and owners of the real files are never shown to clients.
+package sftpserver

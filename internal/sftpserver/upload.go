@@ -1,0 +1,187 @@
+package sftpserver
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/pkg/sftp"
+)
+
+// readBackSize is the buffer for hashing bytes that were written out of
+// order and are read back from the page cache once the gap before them fills.
+const readBackSize = 256 << 10
+
+// upload is an open write handle in an inbox folder. Bytes go straight to
+// the file at their offsets (pkg/sftp runs writes concurrently; pwrite is
+// safe for that); nothing is synced until the client closes the handle.
+type upload struct {
+	sess       *session
+	node       node
+	f          *os.File
+	fileName   string // name on disk in node.dir: the hidden temp, or the client's temp name
+	clientTemp bool   // written under the client's own temp name; no hand-over on close
+
+	mu       sync.Mutex
+	cov      coverage
+	hash     hash.Hash // sha256 of [0, cov.prefix) while hashing
+	hashing  bool      // false once a write overlapped hashed bytes: rehash on close
+	buf      []byte
+	writeErr error
+	xferErr  error
+	closed   bool
+}
+
+var (
+	_                         io.WriterAt           = (*upload)(nil)
+	_                         sftp.WriterAtReaderAt = (*upload)(nil)
+	_                         sftp.TransferError    = (*upload)(nil)
+	_                         io.Closer             = (*upload)(nil)
+	errUploadWriteOnly                              = &deniedError{"the inbox is write-only"}
+	errUploadClosedWithErrors                       = errors.New("upload failed earlier")
+)
+
+func newUpload(s *session, n node, f *os.File, fileName string, clientTemp bool) *upload {
+	return &upload{sess: s, node: n, f: f, fileName: fileName, clientTemp: clientTemp, hash: sha256.New(), hashing: !clientTemp}
+}
+
+// WriteAt writes p at off and records the range; the sha256 is computed on
+// the fly for the part written contiguously from 0.
+func (u *upload) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("write at negative offset %d", off)
+	}
+	n, err := u.f.WriteAt(p, off)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if err != nil {
+		u.writeErr = errors.Join(u.writeErr, err)
+		return n, err
+	}
+	end := off + int64(n)
+	before := u.cov.prefix
+	if err := u.cov.add(off, end); err != nil {
+		u.writeErr = errors.Join(u.writeErr, err)
+		return n, err
+	}
+	if !u.hashing {
+		return n, nil
+	}
+	switch {
+	case off < before:
+		u.hashing = false // bytes already hashed were rewritten
+	case off == before:
+		u.hash.Write(p[:n])
+		if u.cov.prefix > end {
+			if err := u.hashFromFile(end, u.cov.prefix); err != nil {
+				u.hashing = false
+			}
+		}
+	}
+	return n, nil
+}
+
+// hashFromFile hashes [from, to) as it is on disk.
+func (u *upload) hashFromFile(from, to int64) error {
+	if u.buf == nil {
+		u.buf = make([]byte, readBackSize)
+	}
+	_, err := io.CopyBuffer(u.hash, io.NewSectionReader(u.f, from, to-from), u.buf)
+	return err
+}
+
+// ReadAt refuses: a client that opens an upload for read and write still
+// cannot read the inbox.
+func (u *upload) ReadAt([]byte, int64) (int, error) { return 0, errUploadWriteOnly }
+
+// TransferError is pkg/sftp's notice that the connection ended with this
+// handle open; the Close that follows must not hand the file over.
+func (u *upload) TransferError(err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.xferErr = err
+}
+
+// size returns the bytes written so far (the highest end).
+func (u *upload) size() int64 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.cov.end
+}
+
+// Close finishes the upload. A complete hidden upload is synced and handed
+// to the Receiver before the client's close is answered; an aborted one is
+// deleted. A client temp file is synced and kept either way (clients
+// resume those).
+func (u *upload) Close() error {
+	u.mu.Lock()
+	if u.closed {
+		u.mu.Unlock()
+		return nil
+	}
+	u.closed = true
+	xferErr, writeErr, cov, hashing := u.xferErr, u.writeErr, u.cov, u.hashing
+	u.mu.Unlock()
+	defer u.sess.uploadClosed(u)
+
+	if u.clientTemp {
+		return u.closeClientTemp(xferErr, cov.end)
+	}
+	var reason error
+	switch {
+	case xferErr != nil:
+		reason = fmt.Errorf("transfer interrupted: %w", xferErr)
+	case writeErr != nil:
+		reason = fmt.Errorf("%w: %w", errUploadClosedWithErrors, writeErr)
+	case !cov.complete():
+		reason = fmt.Errorf("upload incomplete: bytes from offset %d on were never received (resuming is not supported; send the whole file)", cov.prefix)
+	}
+	if reason == nil {
+		if err := u.f.Sync(); err != nil {
+			reason = fmt.Errorf("sync upload: %w", err)
+		}
+	}
+	if err := u.f.Close(); err != nil && reason == nil {
+		reason = fmt.Errorf("close upload: %w", err)
+	}
+	if reason != nil {
+		u.sess.removeTemp(u.node, u.fileName)
+		u.sess.logUploadAborted(u.node, cov.end, reason)
+		return reason
+	}
+	var sum string
+	if hashing {
+		sum = hex.EncodeToString(u.hash.Sum(nil))
+	} else {
+		var err error
+		if sum, err = u.sess.hashFile(u.node.dir, u.fileName); err != nil {
+			u.sess.removeTemp(u.node, u.fileName)
+			u.sess.logUploadAborted(u.node, cov.end, err)
+			return err
+		}
+	}
+	return u.sess.handOver(u.node, u.fileName, cov.end, sum)
+}
+
+func (u *upload) closeClientTemp(xferErr error, size int64) error {
+	var err error
+	if xferErr == nil {
+		err = u.f.Sync()
+	}
+	err = errors.Join(err, u.f.Close())
+	if xferErr != nil {
+		u.sess.logUploadAborted(u.node, size, fmt.Errorf("transfer interrupted (partial temp file kept for resume): %w", xferErr))
+		return nil
+	}
+	if err != nil {
+		u.sess.logUploadAborted(u.node, size, err)
+		return fmt.Errorf("close upload: %w", err)
+	}
+	u.sess.srv.log.Info("upload to temp name", u.sess.attrs(u.node.vpath, "size", size)...)
+	return nil
+}

@@ -1,0 +1,36 @@
+// Package state is the bridge's journal: a single bbolt file
+// (storage.root/state/bridge.db) that records every step of every inbound
+// file's journey, the duplicate index, the outbox deliveries and a few small
+// key/values such as the last statement poll.
+//
+// Inbound journals each step before its side effect and confirms it after,
+// so that after a crash at any instant each file resumes exactly where it
+// stood; outbound records which outbox files it wrote. Nothing else is
+// needed to resume: the journal is the hub, the folders follow it.
+//
+// Records are JSON so that an operator can read a backup with ordinary
+// tools, and so that adding a field never needs a migration.
+//
+// # Caveats
+//
+// One writer at a time. bbolt serialises write transactions, and every
+// write (Create, Update, PutDelivery, SetMeta, Unindex) is one fsynced
+// transaction. The function given to Update runs inside that transaction:
+// keep it short, do no I/O in it and never call the Store from it, or it
+// blocks every other writer (and deadlocks if it writes).
+//
+// One process at a time. Open takes an exclusive lock on the file; a second
+// Open fails with ErrLocked once Options.Timeout has passed. The running
+// bridge therefore owns the journal, and CLI commands (status, files, retry,
+// redeliver) must go through the running bridge's control endpoint; they may
+// open the file themselves only when no bridge runs.
+//
+// AfterCommit exists for tests: it runs after each committed write and its
+// error is returned by the write call while the write stays committed, which
+// simulates a crash right after any journal step. Do not use it for
+// production side effects; Subscribe is the way to react to writes.
+//
+// Bytes returned by bbolt are valid only inside their transaction. The Store
+// decodes or copies everything before the transaction ends, so values it
+// returns are the caller's to keep and modify.
+package state

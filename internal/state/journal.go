@@ -1,0 +1,335 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Create records a new file. The caller sets f.ID (see NewID); Create sets
+// ReceivedAt and UpdatedAt when zero, appends the first Step (f.State, note)
+// and fills f in place. It fails with ErrExists when the id is taken.
+func (s *Store) Create(f *File, note string) error {
+	if err := validIDs(f.ID, f.Route); err != nil {
+		return fmt.Errorf("create file: %w", err)
+	}
+	if !knownState(f.State) {
+		return fmt.Errorf("create file %s: unknown state %q", f.ID, f.State)
+	}
+	// Work on a copy so that f is filled in only once the write committed.
+	c := *f
+	c.Steps = slices.Clone(f.Steps)
+	_, committed, err := s.write("create", func(tx *bolt.Tx) (*File, error) {
+		files, err := bucket(tx, bucketFiles)
+		if err != nil {
+			return nil, err
+		}
+		if files.Get([]byte(c.ID)) != nil {
+			return nil, ErrExists
+		}
+		now := s.now()
+		if c.ReceivedAt.IsZero() {
+			c.ReceivedAt = now
+		}
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = now
+		}
+		c.Steps = append(c.Steps, Step{At: now, State: c.State, Note: note})
+		if sent(c.State) {
+			if err := index(tx, &c, now); err != nil {
+				return nil, err
+			}
+		}
+		return &c, putFile(tx, &c, "")
+	})
+	if !committed {
+		return fmt.Errorf("create file %s: %w", f.ID, err)
+	}
+	*f = c
+	return err
+}
+
+// Get returns the file with the given id, or an error matching ErrNotFound.
+func (s *Store) Get(id string) (*File, error) {
+	var f *File
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		f, err = getFile(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get file %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// Update loads the file, runs fn on it and commits if fn returns nil. It sets
+// UpdatedAt and appends a Step{At, State, Note: note} when note != "" or the
+// state changed. fn's error aborts without writing and is returned as is.
+// Entering a sent state (submitting, submitted, completed) from another one
+// indexes the file for FindDuplicate in the same transaction.
+//
+// fn runs inside the write transaction: it must be quick, do no I/O and not
+// call the Store.
+func (s *Store) Update(id, note string, fn func(f *File) error) (*File, error) {
+	op := "update"
+	if note != "" {
+		op = "update:" + note
+	}
+	var fnErr error
+	f, committed, err := s.write(op, func(tx *bolt.Tx) (*File, error) {
+		f, err := getFile(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		old := f.State
+		if err := fn(f); err != nil {
+			fnErr = err
+			return nil, err
+		}
+		if f.ID != id {
+			return nil, fmt.Errorf("id changed to %q", f.ID)
+		}
+		if !knownState(f.State) {
+			return nil, fmt.Errorf("unknown state %q", f.State)
+		}
+		now := s.now()
+		f.UpdatedAt = now
+		if note != "" || f.State != old {
+			f.Steps = append(f.Steps, Step{At: now, State: f.State, Note: note})
+		}
+		if sent(f.State) && !sent(old) {
+			if err := index(tx, f, now); err != nil {
+				return nil, err
+			}
+		}
+		return f, putFile(tx, f, old)
+	})
+	switch {
+	case fnErr != nil:
+		return nil, fnErr
+	case !committed:
+		return nil, fmt.Errorf("update file %s: %w", id, err)
+	case err != nil:
+		return nil, err
+	}
+	return f, nil
+}
+
+// Filter selects files for List. Zero fields select everything.
+type Filter struct {
+	// States keeps files in any of these states.
+	States []State
+	// Route keeps files of this route.
+	Route string
+	// Limit caps the number of files returned; 0 means no cap.
+	Limit int
+	// After is a paging cursor: only ids greater than it are returned. Pass
+	// the last id of the previous page.
+	After string
+}
+
+// List returns the files that match flt, ordered by id ascending (arrival
+// order for ids made by NewID). With States set it reads the state index
+// and decodes only the files it returns.
+func (s *Store) List(flt Filter) ([]*File, error) {
+	if flt.Limit < 0 {
+		return nil, fmt.Errorf("list files: negative limit %d", flt.Limit)
+	}
+	var out []*File
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if len(flt.States) > 0 {
+			out, err = listByState(tx, flt)
+		} else {
+			out, err = listAll(tx, flt)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list files: %w", err)
+	}
+	return out, nil
+}
+
+func listAll(tx *bolt.Tx, flt Filter) ([]*File, error) {
+	files, err := bucket(tx, bucketFiles)
+	if err != nil {
+		return nil, err
+	}
+	var out []*File
+	c := files.Cursor()
+	k, v := c.Seek([]byte(flt.After))
+	if k != nil && flt.After != "" && string(k) == flt.After {
+		k, v = c.Next()
+	}
+	for ; k != nil; k, v = c.Next() {
+		f, err := decodeFile(k, v)
+		if err != nil {
+			return nil, err
+		}
+		if flt.Route != "" && f.Route != flt.Route {
+			continue
+		}
+		out = append(out, f)
+		if flt.Limit > 0 && len(out) == flt.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+func listByState(tx *bolt.Tx, flt Filter) ([]*File, error) {
+	idx, err := bucket(tx, bucketStates)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, st := range slices.Compact(slices.Sorted(slices.Values(flt.States))) {
+		prefix := []byte(string(st) + "\x00")
+		c := idx.Cursor()
+		n := 0
+		for k, route := c.Seek(append(slices.Clone(prefix), flt.After...)); k != nil && bytes.HasPrefix(k, prefix); k, route = c.Next() {
+			id := string(k[len(prefix):])
+			if id <= flt.After || (flt.Route != "" && string(route) != flt.Route) {
+				continue
+			}
+			ids = append(ids, id)
+			// Each state contributes at most Limit ids: the merged first
+			// Limit can come from no more than that.
+			if n++; flt.Limit > 0 && n == flt.Limit {
+				break
+			}
+		}
+	}
+	slices.Sort(ids)
+	if flt.Limit > 0 && len(ids) > flt.Limit {
+		ids = ids[:flt.Limit]
+	}
+	out := make([]*File, 0, len(ids))
+	for _, id := range ids {
+		f, err := getFile(tx, id)
+		if err != nil {
+			return nil, fmt.Errorf("state index: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Counts returns how many files each route has in each state. It reads only
+// the state index, so it stays fast on a large journal.
+func (s *Store) Counts() (map[string]map[State]int, error) {
+	counts := map[string]map[State]int{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		idx, err := bucket(tx, bucketStates)
+		if err != nil {
+			return err
+		}
+		return idx.ForEach(func(k, route []byte) error {
+			st, _, ok := bytes.Cut(k, []byte{0})
+			if !ok {
+				return fmt.Errorf("bad state index key %q", k)
+			}
+			byState := counts[string(route)]
+			if byState == nil {
+				byState = map[State]int{}
+				counts[string(route)] = byState
+			}
+			byState[State(st)]++
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count files: %w", err)
+	}
+	return counts, nil
+}
+
+// putFile writes f and moves its state index entry from old (empty for a
+// new file) to f.State.
+func putFile(tx *bolt.Tx, f *File, old State) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode file: %w", err)
+	}
+	files, err := bucket(tx, bucketFiles)
+	if err != nil {
+		return err
+	}
+	if err := files.Put([]byte(f.ID), data); err != nil {
+		return err
+	}
+	idx, err := bucket(tx, bucketStates)
+	if err != nil {
+		return err
+	}
+	if old != "" && old != f.State {
+		if err := idx.Delete(stateKey(old, f.ID)); err != nil {
+			return err
+		}
+	}
+	return idx.Put(stateKey(f.State, f.ID), []byte(f.Route))
+}
+
+// getFile decodes the file with the given id; the result owns its memory.
+func getFile(tx *bolt.Tx, id string) (*File, error) {
+	files, err := bucket(tx, bucketFiles)
+	if err != nil {
+		return nil, err
+	}
+	v := files.Get([]byte(id))
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	return decodeFile([]byte(id), v)
+}
+
+// decodeFile decodes a files bucket value. json.Unmarshal copies what it
+// keeps, so the result does not point into the transaction's memory.
+func decodeFile(k, v []byte) (*File, error) {
+	var f File
+	if err := json.Unmarshal(v, &f); err != nil {
+		return nil, fmt.Errorf("decode file %s: %w", k, err)
+	}
+	return &f, nil
+}
+
+func cloneFile(f *File) *File {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return f
+	}
+	var c File
+	if err := json.Unmarshal(data, &c); err != nil {
+		return f
+	}
+	return &c
+}
+
+func stateKey(st State, id string) []byte {
+	return []byte(string(st) + "\x00" + id)
+}
+
+func knownState(st State) bool { return slices.Contains(States, st) }
+
+// sent reports whether a file in this state has (or may have) reached
+// Atlar, which is what the duplicate index is about.
+func sent(st State) bool { return st == Submitting || st == Submitted || st == Completed }
+
+// validIDs rejects ids and routes that would break the NUL-joined index
+// keys.
+func validIDs(id, route string) error {
+	switch {
+	case id == "":
+		return errors.New("empty id")
+	case strings.ContainsRune(id, 0) || strings.ContainsRune(route, 0):
+		return errors.New("id or route contains a NUL byte")
+	}
+	return nil
+}

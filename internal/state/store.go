@@ -1,0 +1,225 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// schemaVersion is written into a new journal; Open refuses a journal
+// written by a newer bridge rather than misreading it.
+const schemaVersion = "1"
+
+// Bucket names. Keys inside the index buckets join parts with a NUL byte,
+// which route names, states and ids never contain.
+var (
+	bucketFiles      = []byte("files")      // id → File JSON
+	bucketStates     = []byte("states")     // state NUL id → route
+	bucketDedupe     = []byte("dedupe")     // "s"|"m" NUL route NUL sha256|msgId NUL id → indexEntry JSON
+	bucketByFile     = []byte("byfile")     // id → JSON list of its dedupe keys
+	bucketDeliveries = []byte("deliveries") // key → Delivery JSON
+	bucketPending    = []byte("pending")    // key of a delivery with Done == false → 0x01
+	bucketMeta       = []byte("meta")       // key → value
+	bucketBlobs      = []byte("blobs")      // key → bytes (journaled request bodies)
+	bucketSchema     = []byte("schema")     // "version" → schemaVersion
+
+	allBuckets = [][]byte{bucketFiles, bucketStates, bucketDedupe, bucketByFile,
+		bucketDeliveries, bucketPending, bucketMeta, bucketBlobs, bucketSchema}
+)
+
+// Options configure Open.
+type Options struct {
+	// Timeout is how long Open waits for the file lock; default 1s.
+	Timeout time.Duration
+	// ReadOnly opens the journal for reading only; it shares the lock with
+	// other readers but not with a writer.
+	ReadOnly bool
+	// Clock stamps steps and records; default the real clock.
+	Clock clockwork.Clock
+	// AfterCommit, if set, is called after every committed write with a
+	// short op name ("create", "update:<note>", "delivery", "meta",
+	// "unindex") and the file as committed (nil for non-file writes). If it
+	// returns an error, the write call returns that error while the write
+	// stays committed. Tests use it to simulate a crash right after any
+	// journal step.
+	AfterCommit func(op string, f *File) error
+	// BeforeWrite, if set, is called before every write with its op name;
+	// an error refuses the write (nothing is committed). Tests use it to
+	// stop the journal dead after a simulated crash.
+	BeforeWrite func(op string) error
+}
+
+// Store is the journal. Its methods are safe for concurrent use.
+type Store struct {
+	db          *bolt.DB
+	path        string
+	clock       clockwork.Clock
+	afterCommit func(op string, f *File) error
+	beforeWrite func(op string) error
+
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	closed bool
+}
+
+// Open opens the journal at path, creating it (parent directory 0700, file
+// 0600) unless o.ReadOnly. When another process holds the file, Open fails
+// with an error matching ErrLocked after o.Timeout.
+func Open(path string, o Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open state: empty path")
+	}
+	if o.Timeout <= 0 {
+		// bbolt waits forever on a zero timeout; a second bridge must fail
+		// fast and say why instead.
+		o.Timeout = time.Second
+	}
+	if o.Clock == nil {
+		o.Clock = clockwork.NewRealClock()
+	}
+	if !o.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("open state: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, &lockedError{path: path, wait: o.Timeout}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	s := &Store{
+		db:          db,
+		path:        path,
+		clock:       o.Clock,
+		afterCommit: o.AfterCommit,
+		beforeWrite: o.BeforeWrite,
+		subs:        map[*subscriber]struct{}{},
+	}
+	if err := s.init(o.ReadOnly); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open state %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// init creates the buckets of a new journal and checks the schema version.
+func (s *Store) init(readOnly bool) error {
+	check := func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSchema)
+		if b == nil {
+			return nil
+		}
+		if v := b.Get([]byte("version")); v != nil && string(v) != schemaVersion {
+			return fmt.Errorf("journal schema version %q is not supported (this bridge writes %q)", v, schemaVersion)
+		}
+		return nil
+	}
+	if readOnly {
+		return s.db.View(check)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := check(tx); err != nil {
+			return err
+		}
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		b := tx.Bucket(bucketSchema)
+		if b.Get([]byte("version")) == nil {
+			return b.Put([]byte("version"), []byte(schemaVersion))
+		}
+		return nil
+	})
+}
+
+// Close closes the journal and every subscription channel.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		for sub := range s.subs {
+			sub.close()
+		}
+		clear(s.subs)
+	}
+	s.mu.Unlock()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close state: %w", err)
+	}
+	return nil
+}
+
+// Path returns the journal's file path.
+func (s *Store) Path() string { return s.path }
+
+// Backup writes a consistent copy of the journal to w, for operators. It
+// runs in a read transaction, so writers are not blocked.
+func (s *Store) Backup(w io.Writer) error {
+	err := s.db.View(func(tx *bolt.Tx) error {
+		_, err := tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("backup state: %w", err)
+	}
+	return nil
+}
+
+// now is the time stamped on records: UTC, so that records read the same
+// wherever the bridge runs.
+func (s *Store) now() time.Time { return s.clock.Now().UTC() }
+
+// write runs fn in one write transaction and, once committed, wakes the
+// subscribers and calls AfterCommit with op and the file fn returned.
+// committed tells the caller whether err is AfterCommit's (the write
+// stands; return err as is) or the transaction's (nothing was written).
+func (s *Store) write(op string, fn func(tx *bolt.Tx) (*File, error)) (f *File, committed bool, err error) {
+	if s.beforeWrite != nil {
+		if err := s.beforeWrite(op); err != nil {
+			return nil, false, err
+		}
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		f, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	s.notify()
+	if s.afterCommit != nil {
+		var hookFile *File
+		if f != nil {
+			// The hook gets its own copy: it must not be able to change
+			// what the caller sees.
+			hookFile = cloneFile(f)
+		}
+		if err := s.afterCommit(op, hookFile); err != nil {
+			return f, true, err
+		}
+	}
+	return f, true, nil
+}
+
+// bucket returns the named bucket, or an error if the journal lacks it (a
+// read-only open of a file that was never initialised).
+func bucket(tx *bolt.Tx, name []byte) (*bolt.Bucket, error) {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil, fmt.Errorf("journal has no %s bucket (not a bridge state file?)", name)
+	}
+	return b, nil
+}
