@@ -226,8 +226,9 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error
 }
 
 func printDemoBanner(w io.Writer, dir, root, sftpAddr string) {
+	wd, _ := os.Getwd()
 	rel := func(p string) string {
-		if r, err := filepath.Rel(".", p); err == nil && !strings.HasPrefix(r, "..") {
+		if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
 			return r
 		}
 		return p

@@ -423,7 +423,7 @@ func TestParse_WholeFileProblems(t *testing.T) {
 		want []string
 	}{
 		{"headerless without destination", "A,1.00,EUR\n", headerless,
-			[]string{"file, columns: expected positions for external_account_id or creditor_name in the csv_profile (the file has no header) [FF01]"}},
+			[]string{"columns: expected positions for external_account_id or creditor_name in the csv_profile (the file has no header) [FF01]"}},
 		{"position beyond the row", "A,1.00,EUR\n", farPosition,
 			[]string{"line 1, column 9 (external_account_id): expected rows with at least 9 fields (the profile puts external_account_id there; found 3) [FF01]"}},
 		{"atlar header", "externalId,amount.currency\nA,EUR\n", AtlarProfile(),

@@ -99,11 +99,15 @@ func (p Problem) String() string {
 		fmt.Fprintf(&b, "row %d", p.Row)
 	case p.Line > 0:
 		fmt.Fprintf(&b, "line %d", p.Line)
-	default:
-		b.WriteString("file")
 	}
 	if p.Field != "" {
-		fmt.Fprintf(&b, ", %s", p.Field)
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(p.Field)
+	}
+	if b.Len() == 0 {
+		b.WriteString("file")
 	}
 	if p.Value != "" {
 		fmt.Fprintf(&b, ": got %q", p.Value)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 	"github.com/pkg/sftp"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/ssh"
@@ -91,9 +94,10 @@ type fakeReceiver struct {
 	reject              map[string]string // route → reason for an in-band reject
 	fail                map[string]bool   // route → a plain error
 
-	mu    sync.Mutex
-	got   []Upload
-	bytes map[string][]byte // file id → content
+	mu      sync.Mutex
+	got     []Upload
+	bytes   map[string][]byte // file id → content
+	badSums []string          // uploads whose Upload.SHA256 did not match the bytes
 }
 
 func (r *fakeReceiver) Receive(_ context.Context, u Upload) (string, error) {
@@ -103,6 +107,9 @@ func (r *fakeReceiver) Receive(_ context.Context, u Upload) (string, error) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if sum := sha256.Sum256(data); u.SHA256 != hex.EncodeToString(sum[:]) {
+		r.badSums = append(r.badSums, u.Name)
+	}
 	r.got = append(r.got, u)
 	if r.fail[u.Route] {
 		return "", errors.New("journal unavailable")
@@ -212,6 +219,9 @@ func startServer(t *testing.T, users []User, mod func(*Config)) *env {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		require.NoError(t, srv.Close(ctx))
+		e.recv.mu.Lock()
+		defer e.recv.mu.Unlock()
+		assert.Empty(t, e.recv.badSums, "Upload.SHA256 matches the bytes handed over")
 	})
 	e.srv, e.cfg, e.addr = srv, cfg, srv.Addr().String()
 	return e
