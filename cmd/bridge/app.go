@@ -10,7 +10,6 @@ import (
 
 	"github.com/atlarbridge/bridge/internal/atlar"
 	"github.com/atlarbridge/bridge/internal/config"
-	"github.com/atlarbridge/bridge/internal/csvpay"
 	"github.com/atlarbridge/bridge/internal/inbound"
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/outbound"
@@ -235,34 +234,15 @@ func buildRoutes(cfg *config.Config) ([]inbound.Route, []outbound.Route, error) 
 	var outs []outbound.Route
 	for i := range cfg.Routes {
 		r := &cfg.Routes[i]
-		prof, err := csvProfile(cfg, r)
+		in, err := inbound.RouteFromConfig(cfg, r)
 		if err != nil {
 			return nil, nil, err
 		}
-		ins = append(ins, inbound.Route{
-			Name: r.Name, Format: r.Format, Mode: r.Mode, ConnectionID: r.ConnectionID, Validate: r.Validate,
-			SourceAccountID: r.SourceAccountID, Scheme: r.Scheme, Treatment: r.Treatment, CSV: prof,
-			DedupeWindow: r.DedupeWindow.Duration, MaxFileSize: int64(r.MaxFileSize), RejectInBand: r.RejectInBand,
-			DoneMarker: r.DoneMarker,
-		})
+		ins = append(ins, in)
 		outs = append(outs, outbound.Route{Name: r.Name, Format: r.Format, Results: r.Results,
-			Pain002Version: r.Pain002Version, CSV: prof})
+			Pain002Version: r.Pain002Version, CSV: in.CSV})
 	}
 	return ins, outs, nil
-}
-
-func csvProfile(cfg *config.Config, r *config.Route) (csvpay.Profile, error) {
-	switch r.CSVProfile {
-	case "":
-		return csvpay.DefaultProfile(), nil
-	case "atlar":
-		return csvpay.AtlarProfile(), nil
-	}
-	p, ok := cfg.CSVProfile[r.CSVProfile]
-	if !ok {
-		return csvpay.Profile{}, fmt.Errorf("routes.%s.csv_profile: no [csv_profiles.%s] table", r.Name, r.CSVProfile)
-	}
-	return csvpay.ProfileFromConfig(r.CSVProfile, p)
 }
 
 func sftpUsers(cfg *config.Config) ([]sftpserver.User, error) {

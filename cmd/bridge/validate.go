@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/csvpay"
 	"github.com/atlarbridge/bridge/internal/inbound"
 	"github.com/atlarbridge/bridge/internal/money"
 )
@@ -93,8 +94,7 @@ func validationRoute(cfgPath, name, file string) (*inbound.Route, error) {
 	cfg, err := config.Load(cfgPath)
 	if errors.Is(err, os.ErrNotExist) && name == "" {
 		r := &inbound.Route{Name: "(default " + format + ")", Format: format, Mode: inbound.ModeTransfers}
-		prof, _ := csvProfile(config.Default(), &config.Route{})
-		r.CSV = prof
+		r.CSV = csvpay.DefaultProfile()
 		return r, nil
 	}
 	if err != nil {

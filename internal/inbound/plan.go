@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/atlarbridge/bridge/internal/atlar"
@@ -186,6 +187,9 @@ func transfersPlan(ctx context.Context, r *Route, in PlanInput, run *payrun.Run,
 	return plan, nil, nil
 }
 
+// externalIDPattern is Atlar's ExternalID pattern.
+var externalIDPattern = regexp.MustCompile(`^[a-zA-Z0-9._\-+=]{1,64}$`)
+
 // BatchExternalID is batch n's externalId: derived from the file id, so the
 // batch can be found again with GET …/external:<id> after a crash.
 func BatchExternalID(fileID string, attempt, n int) string {
@@ -207,6 +211,9 @@ func transfer(ctx context.Context, r *Route, p payrun.Payment, today string, rs 
 	var probs payrun.Problems
 	prob := func(field, value, expected string) {
 		probs = append(probs, payrun.Problem{Row: p.Row, Line: p.Line, Field: field, Value: value, Expected: expected})
+	}
+	if r.Format == FormatPain001 && !externalIDPattern.MatchString(p.ExternalID) {
+		prob("PmtId/EndToEndId", p.ExternalID, `an EndToEndId Atlar accepts as the payment's externalId: 1 to 64 of A-Z a-z 0-9 . _ - + = (transfers mode)`)
 	}
 	if t.Date == "" || (r.Format == FormatPain001 && t.Date < today) {
 		// pain.001 files often carry yesterday's date by the time they

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/csvpay"
 )
 
@@ -65,4 +66,30 @@ func (r *Route) mode() string {
 		return ModeTransfers
 	}
 	return r.Mode
+}
+
+// RouteFromConfig builds a route from its config entry.
+func RouteFromConfig(cfg *config.Config, r *config.Route) (Route, error) {
+	prof, err := CSVProfile(cfg, r)
+	if err != nil {
+		return Route{}, err
+	}
+	return Route{
+		Name: r.Name, Format: r.Format, Mode: r.Mode, ConnectionID: r.ConnectionID, Validate: r.Validate,
+		SourceAccountID: r.SourceAccountID, Scheme: r.Scheme, Treatment: r.Treatment, CSV: prof,
+		DedupeWindow: r.DedupeWindow.Duration, MaxFileSize: int64(r.MaxFileSize), RejectInBand: r.RejectInBand,
+		DoneMarker: r.DoneMarker,
+	}, nil
+}
+
+// CSVProfile is the layout a route's CSV files are read with.
+func CSVProfile(cfg *config.Config, r *config.Route) (csvpay.Profile, error) {
+	p, atlar := cfg.CSVProfileFor(r)
+	switch {
+	case atlar:
+		return csvpay.AtlarProfile(), nil
+	case r.CSVProfile == "":
+		return csvpay.DefaultProfile(), nil
+	}
+	return csvpay.ProfileFromConfig(r.CSVProfile, p)
 }

@@ -13,6 +13,10 @@ import (
 	"github.com/pkg/sftp"
 )
 
+// writebackChunk is how much of an upload is written before the kernel is
+// asked to start flushing it (see startWriteback).
+const writebackChunk = 8 << 20
+
 // readBackSize is the buffer for hashing bytes that were written out of
 // order and are read back from the page cache once the gap before them fills.
 const readBackSize = 256 << 10
@@ -58,32 +62,49 @@ func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 	}
 	n, err := u.f.WriteAt(p, off)
 	u.mu.Lock()
-	defer u.mu.Unlock()
 	if err != nil {
 		u.writeErr = errors.Join(u.writeErr, err)
+		u.mu.Unlock()
 		return n, err
 	}
-	end := off + int64(n)
+	before := u.cov.prefix
+	if err := u.track(p[:n], off); err != nil {
+		u.writeErr = errors.Join(u.writeErr, err)
+		u.mu.Unlock()
+		return n, err
+	}
+	after := u.cov.prefix
+	u.mu.Unlock()
+	// Outside the lock: starting writeback may wait for the disk queue.
+	if from, to := before/writebackChunk*writebackChunk, after/writebackChunk*writebackChunk; to > from {
+		startWriteback(u.f, from, to-from)
+	}
+	return n, nil
+}
+
+// track records that p was written at off and extends the running hash.
+// u.mu must be held.
+func (u *upload) track(p []byte, off int64) error {
+	end := off + int64(len(p))
 	before := u.cov.prefix
 	if err := u.cov.add(off, end); err != nil {
-		u.writeErr = errors.Join(u.writeErr, err)
-		return n, err
+		return err
 	}
 	if !u.hashing {
-		return n, nil
+		return nil
 	}
 	switch {
 	case off < before:
 		u.hashing = false // bytes already hashed were rewritten
 	case off == before:
-		u.hash.Write(p[:n])
+		u.hash.Write(p)
 		if u.cov.prefix > end {
 			if err := u.hashFromFile(end, u.cov.prefix); err != nil {
 				u.hashing = false
 			}
 		}
 	}
-	return n, nil
+	return nil
 }
 
 // hashFromFile hashes [from, to) as it is on disk.
