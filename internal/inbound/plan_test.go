@@ -89,8 +89,8 @@ func caseRoute(t *testing.T, input string) *Route {
 
 type planGolden struct {
 	Batches     []atlar.CreateCreditTransferBatchRequest `json:"batches,omitempty"`
-	Instruction *InstructionPlan                          `json:"instruction,omitempty"`
-	Problems    []string                                  `json:"problems,omitempty"`
+	Instruction *InstructionPlan                         `json:"instruction,omitempty"`
+	Problems    []string                                 `json:"problems,omitempty"`
 }
 
 // TestBuildPlan_Golden turns every input under testdata/plan into the
