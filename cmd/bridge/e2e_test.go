@@ -63,19 +63,23 @@ poll_interval = "200ms"
 max_poll = "1s"
 `
 
-func newTestBridge(t *testing.T, extra string) *testBridge {
+func newTestBridge(t *testing.T, mutate ...func(*config.Config)) *testBridge {
 	t.Helper()
-	return newTestBridgeWith(t, true, appOptions{}, extra)
+	return newTestBridgeWith(t, true, appOptions{}, mutate...)
 }
 
-func newTestBridgeWith(t *testing.T, statements bool, o appOptions, extra ...string) *testBridge {
+// newTestBridgeWith starts a bridge; mutate adjusts the parsed config.
+func newTestBridgeWith(t *testing.T, statements bool, o appOptions, mutate ...func(*config.Config)) *testBridge {
 	t.Helper()
 	fake, url := atlartest.NewTest(t, atlartest.Options{
 		BatchStep: 100 * time.Millisecond, PaymentStep: 100 * time.Millisecond, InstructionStep: 100 * time.Millisecond,
 	})
 	root := t.TempDir()
-	cfg, err := config.Parse(strings.NewReader(fmt.Sprintf(testConfig, url, root, statements)+strings.Join(extra, "\n")), "test.toml")
+	cfg, err := config.Parse(strings.NewReader(fmt.Sprintf(testConfig, url, root, statements)), "test.toml")
 	require.NoError(t, err)
+	for _, m := range mutate {
+		m(cfg)
+	}
 	cfg.Secret = "demo-secret"
 	tb := &testBridge{t: t, root: root, cfg: cfg, fake: fake, logs: &bytes.Buffer{}}
 	tb.start(o)
@@ -142,7 +146,7 @@ func (tb *testBridge) waitFiles(timeout time.Duration, n int, states ...state.St
 }
 
 func TestBridge_CSVEndToEnd(t *testing.T) {
-	tb := newTestBridge(t, "")
+	tb := newTestBridge(t)
 	csv := "external_id,source_iban,amount,currency,creditor_name,creditor_iban,external_account_id,reference\n" +
 		"E2E-0001,DE89370400440532013000,1250.00,EUR,Müller GmbH,DE75512108001245126199,,Invoice 1\n" +
 		"E2E-0002,DE89370400440532013000,89.90,EUR,,,external:fournisseur-sarl-eur,Invoice 2\n"
@@ -182,7 +186,7 @@ func TestBridge_CSVEndToEnd(t *testing.T) {
 }
 
 func TestBridge_BadInputRejected(t *testing.T) {
-	tb := newTestBridge(t, "")
+	tb := newTestBridge(t)
 	cases := map[string]string{
 		"rows.csv":     "external_id,source_iban,amount,currency,external_account_id\nA 1,DE89370400440532013000,12.345,EUR,external:x\nA2,DE00370400440532013000,-5,EUR,external:x\n",
 		"currency.csv": "external_id,source_iban,amount,currency,external_account_id\nC1,DE89370400440532013000,10.00,XXY,external:fournisseur-sarl-eur\n",
@@ -218,7 +222,7 @@ func TestBridge_BadInputRejected(t *testing.T) {
 }
 
 func TestBridge_DuplicateRejected(t *testing.T) {
-	tb := newTestBridge(t, "")
+	tb := newTestBridge(t)
 	csv := "external_id,source_iban,amount,currency,external_account_id\nDUP-1,DE89370400440532013000,10.00,EUR,external:fournisseur-sarl-eur\n"
 	tb.drop("payables", "a.csv", []byte(csv))
 	tb.waitFile(15*time.Second, "outbox", "results", "a.csv.ack.xml")

@@ -138,7 +138,8 @@ func subsystemName(payload []byte) string {
 
 func (s *Server) serveSFTP(ctx context.Context, c *connState, ch ssh.Channel) {
 	sess := newSession(ctx, s, c)
-	rw := &channelRW{r: bufio.NewReaderSize(ch, channelReadBuffer), ch: ch, conn: c, srv: s}
+	rw := &channelRW{r: bufio.NewReaderSize(ch, channelReadBuffer), w: newBatchWriter(ch, c), conn: c, srv: s}
+	defer rw.Close()
 	rs := sftp.NewRequestServer(rw, sess.handlers(), sftp.WithRSAllocator())
 	if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
 		s.log.Debug("sftp session ended", "user", c.user.Name, "remote", c.remote, "error", err.Error())
@@ -146,16 +147,15 @@ func (s *Server) serveSFTP(ctx context.Context, c *connState, ch ssh.Channel) {
 }
 
 // channelRW is the SFTP server's stream: buffered reads that mark the
-// connection active for the idle watchdog, and a count of requests read
-// and answers written for graceful shutdown. pkg/sftp reads from one
-// goroutine and writes under its own lock, so each direction's framing
-// state needs no lock.
+// connection active for the idle watchdog and count requests for graceful
+// shutdown, and batched writes (see batchWriter). pkg/sftp reads from one
+// goroutine only, so the read side needs no lock.
 type channelRW struct {
-	r       *bufio.Reader
-	ch      ssh.Channel
-	conn    *connState
-	srv     *Server
-	in, out packetCounter
+	r    *bufio.Reader
+	w    *batchWriter
+	conn *connState
+	srv  *Server
+	in   packetCounter
 }
 
 func (rw *channelRW) Read(p []byte) (int, error) {
@@ -169,16 +169,8 @@ func (rw *channelRW) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (rw *channelRW) Write(p []byte) (int, error) {
-	n, err := rw.ch.Write(p)
-	if _, finished := rw.out.feed(p[:n]); finished > 0 {
-		rw.conn.responses.Add(int64(finished))
-		rw.conn.afterActivity()
-	}
-	return n, err
-}
-
-func (rw *channelRW) Close() error { return rw.ch.Close() }
+func (rw *channelRW) Write(p []byte) (int, error) { return rw.w.Write(p) }
+func (rw *channelRW) Close() error                { return rw.w.Close() }
 
 // watchIdle closes the connection once no SFTP traffic came in for
 // IdleTimeout, which also ends a transfer that stalled.
