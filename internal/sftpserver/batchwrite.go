@@ -85,7 +85,10 @@ func (w *batchWriter) run() {
 	for range w.wake {
 		w.mu.Lock()
 		batch, closing := w.pending, w.closing
-		w.pending = w.spare[:0]
+		if len(batch) > 0 {
+			// Swap buffers: the next answers go into the one written last.
+			w.pending, w.spare = w.spare[:0], nil
+		}
 		w.mu.Unlock()
 
 		if len(batch) > 0 {
