@@ -25,7 +25,11 @@ func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, newLogger(cfg.Log, env.stderr), appOptions{})
+	o, err := crashHook(cfg, env.stderr) // test-only; see crashhook.go
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, newLogger(cfg.Log, env.stderr), o)
 }
 
 // serve starts the bridge, waits for ctx and stops it, draining in-flight

@@ -187,6 +187,23 @@ func transfersPlan(ctx context.Context, r *Route, in PlanInput, run *payrun.Run,
 	return plan, nil, nil
 }
 
+// painField names, for pain.001 input, the element a CSV column stands for
+// in problems.
+var painField = map[string]string{
+	"source_account_id":   "DbtrAcct/Id",
+	"source_iban":         "DbtrAcct/Id/IBAN",
+	"currency":            "Amt/InstdAmt/@Ccy",
+	"external_account_id": "CdtrAcct/Id",
+	"creditor_country":    "Cdtr/PstlAdr/Ctry",
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
 // externalIDPattern is Atlar's ExternalID pattern.
 var externalIDPattern = regexp.MustCompile(`^[a-zA-Z0-9._\-+=]{1,64}$`)
 
@@ -210,6 +227,9 @@ func transfer(ctx context.Context, r *Route, p payrun.Payment, today string, rs 
 	}
 	var probs payrun.Problems
 	prob := func(field, value, expected string) {
+		if r.Format == FormatPain001 {
+			field = orDefault(painField[field], field)
+		}
 		probs = append(probs, payrun.Problem{Row: p.Row, Line: p.Line, Field: field, Value: value, Expected: expected})
 	}
 	if r.Format == FormatPain001 && !externalIDPattern.MatchString(p.ExternalID) {
@@ -271,7 +291,7 @@ func transfer(ctx context.Context, r *Route, p payrun.Payment, today string, rs 
 			t.Destination = atlar.AccountRef{Type: "EXTERNAL_ACCOUNT", ID: p.ExternalAccountID}
 		}
 	case p.Creditor != nil:
-		d, ps := inlineDestination(p)
+		d, ps := inlineDestination(r, p)
 		probs = append(probs, ps...)
 		t.Destination = d
 	default:
@@ -283,7 +303,7 @@ func transfer(ctx context.Context, r *Route, p payrun.Payment, today string, rs 
 	return t, probs, nil
 }
 
-func inlineDestination(p payrun.Payment) (atlar.AccountRef, payrun.Problems) {
+func inlineDestination(r *Route, p payrun.Payment) (atlar.AccountRef, payrun.Problems) {
 	c := p.Creditor
 	var probs payrun.Problems
 	market := strings.ToUpper(c.Country)
@@ -307,7 +327,11 @@ func inlineDestination(p payrun.Payment) (atlar.AccountRef, payrun.Problems) {
 		d.Identifiers = []atlar.AccountIdentifier{{Type: "NUMBER", Market: market, Number: c.AccountNumber}}
 	}
 	if market == "" {
-		probs = append(probs, payrun.Problem{Row: p.Row, Line: p.Line, Field: "creditor_country", Expected: "the creditor's country (ISO 3166 alpha-2) for a domestic account number"})
+		field := "creditor_country"
+		if r.Format == FormatPain001 {
+			field = painField[field]
+		}
+		probs = append(probs, payrun.Problem{Row: p.Row, Line: p.Line, Field: field, Expected: "the creditor's country (ISO 3166 alpha-2) for a domestic account number"})
 	}
 	d.Market = market
 	if c.RoutingNumber != "" {

@@ -121,11 +121,7 @@ func TestBuildPlan_Golden(t *testing.T) {
 			if plan != nil {
 				g.Batches, g.Instruction = plan.Batches, plan.Instruction
 				for _, b := range plan.Batches {
-					raw, err := json.Marshal(b)
-					require.NoError(t, err)
-					var v any
-					require.NoError(t, json.Unmarshal(raw, &v))
-					require.NoError(t, schema.VisitJSON(v), "batch must match Atlar's schema:\n%s", raw)
+					requireSchema(t, schema, b)
 				}
 			}
 			checkGolden(t, strings.TrimSuffix(in, ext)+".golden.json", g)
@@ -147,7 +143,8 @@ func checkGolden(t *testing.T, path string, v any) {
 	assert.Equal(t, string(want), string(got))
 }
 
-func batchSchema(t *testing.T) *openapi3.Schema {
+// batchSpecPath is Atlar's OpenAPI file in ../shared beside the repository.
+func batchSpecPath(t *testing.T) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	require.NoError(t, err)
@@ -158,8 +155,22 @@ func batchSchema(t *testing.T) *openapi3.Schema {
 		require.NotEqual(t, filepath.Dir(dir), dir)
 		dir = filepath.Dir(dir)
 	}
-	spec := filepath.Join(dir, "..", "shared", "atlar", "openapi", "2024-11-08_651fdb9c4db7e30048abd7a7_openapi-3-0.json")
-	doc, err := openapi3.NewLoader().LoadFromFile(spec)
+	return filepath.Join(dir, "..", "shared", "atlar", "openapi", "2024-11-08_651fdb9c4db7e30048abd7a7_openapi-3-0.json")
+}
+
+// requireSchema checks a batch request against Atlar's published schema.
+func requireSchema(t *testing.T, schema *openapi3.Schema, b atlar.CreateCreditTransferBatchRequest) {
+	t.Helper()
+	raw, err := json.Marshal(b)
+	require.NoError(t, err)
+	var v any
+	require.NoError(t, json.Unmarshal(raw, &v))
+	require.NoError(t, schema.VisitJSON(v), "batch must match Atlar's schema:\n%s", raw)
+}
+
+func batchSchema(t *testing.T) *openapi3.Schema {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromFile(batchSpecPath(t))
 	require.NoError(t, err)
 	s := doc.Components.Schemas["CreateCreditTransferBatchRequest"]
 	require.NotNil(t, s)
@@ -192,10 +203,7 @@ func TestBuildPlan_SplitsLargeRuns(t *testing.T) {
 			require.False(t, seen[p.ExternalID])
 			seen[p.ExternalID] = true
 		}
-		raw, _ := json.Marshal(batch)
-		var v any
-		require.NoError(t, json.Unmarshal(raw, &v))
-		require.NoError(t, schema.VisitJSON(v))
+		requireSchema(t, schema, batch)
 	}
 	require.Equal(t, "bridge-01TESTFILE0000000000000000-3", plan.Batches[2].ExternalID)
 	first := plan.Batches[0].Payments[0]
