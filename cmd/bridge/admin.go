@@ -126,3 +126,26 @@ func cmdHashPassword(_ context.Context, env *cmdEnv, args []string) error {
 	fmt.Fprintln(env.stdout, h)
 	return nil
 }
+
+// cmdReload asks the running bridge to re-read its config (as SIGHUP does).
+func cmdReload(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := env.flags("reload")
+	cfgPath := fs.String("config", "config.toml", "config file")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	c, ok := dialControl(layout.Layout{Root: cfg.Storage.Root}.ControlSocket())
+	if !ok {
+		return errors.New("reload: no running bridge answers; start it with: bridge run")
+	}
+	var out map[string]string
+	if err := c.call(ctx, "POST", "/reload", &out); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, "reloaded")
+	return nil
+}

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atlar"
 	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/inbound"
 	"github.com/atlarbridge/bridge/internal/layout"
+	"github.com/atlarbridge/bridge/internal/metrics"
 	"github.com/atlarbridge/bridge/internal/outbound"
 	"github.com/atlarbridge/bridge/internal/sftpserver"
 	"github.com/atlarbridge/bridge/internal/state"
@@ -34,7 +36,9 @@ type appOptions struct {
 // app is one running bridge: every component, started in order and closed
 // in reverse.
 type app struct {
+	cfgMu   sync.Mutex // guards cfg, which reload replaces
 	cfg     *config.Config
+	metrics *metrics.Metrics
 	log     *slog.Logger
 	lay     layout.Layout
 	store   *state.Store
@@ -77,11 +81,13 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (a *app, er
 		return nil, err
 	}
 	a.closers = append(a.closers, func(context.Context) error { return a.store.Close() })
+	a.metrics = metrics.New(journalSource{a.store})
 
 	a.api, err = atlar.New(atlar.Config{
 		BaseURL: cfg.Atlar.BaseURL, AccessKey: cfg.Atlar.AccessKey, Secret: cfg.Secret, Auth: cfg.Atlar.Auth,
 		HTTPClient: o.HTTPClient, Timeout: cfg.Atlar.Timeout.Duration, MaxRetries: cfg.Atlar.MaxRetries,
 		Clock: o.Clock, Logger: a.log.With("component", "atlar"), UserAgent: "atlar-bridge/" + version,
+		Observe: a.metrics.AtlarCall,
 	})
 	if err != nil {
 		return nil, configErr(err)
@@ -92,13 +98,14 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (a *app, er
 		Logger: a.log.With("component", "inbound"), Workers: cfg.Inbound.Workers,
 		PollInterval: cfg.Results.PollInterval.Duration, MaxPoll: cfg.Results.MaxPoll.Duration,
 		MaxWait: cfg.Results.MaxWait.Duration, AccountsTTL: cfg.Atlar.AccountsRefresh.Duration,
+		OnSubmitted: func(f *state.File) { a.metrics.Submitted(f.Route, f.SubmittedAt.Sub(f.ReceivedAt)) },
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.out, err = outbound.New(outbound.Options{
 		Journal: a.store, API: a.api, Layout: a.lay, Routes: outRoutes, Clock: o.Clock,
-		Logger: a.log.With("component", "outbound"),
+		Logger: a.log.With("component", "outbound"), OnDelivered: a.metrics.Delivered,
 		Statements: outbound.Statements{
 			Enabled: cfg.Statements.Enabled, Format: cfg.Statements.Format,
 			ExternalIDAsEndToEndID: cfg.Statements.ExternalIDAsEndToEndID,
@@ -139,6 +146,14 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (a *app, er
 		return nil, err
 	}
 	a.closers = append(a.closers, func(context.Context) error { return a.watcher.Close() })
+
+	bg, stopBG := context.WithCancel(ctx)
+	var bgWG sync.WaitGroup
+	for _, loop := range []func(context.Context){a.watchdog, a.housekeeping} {
+		bgWG.Add(1)
+		go func() { defer bgWG.Done(); loop(bg) }()
+	}
+	a.closers = append(a.closers, func(context.Context) error { stopBG(); bgWG.Wait(); return nil })
 
 	a.control, err = startControl(ctx, a)
 	if err != nil {

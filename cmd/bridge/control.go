@@ -38,7 +38,7 @@ func startControl(ctx context.Context, a *app) (*controlServer, error) {
 	_ = os.Chmod(path, 0o600)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
-		st, err := buildStatus(a.store, a.cfg, true)
+		st, err := buildStatus(a.store, a.config(), true)
 		reply(w, st, err)
 	})
 	mux.HandleFunc("GET /files", func(w http.ResponseWriter, r *http.Request) {
@@ -56,6 +56,9 @@ func startControl(ctx context.Context, a *app) (*controlServer, error) {
 	mux.HandleFunc("POST /redeliver/{id}", func(w http.ResponseWriter, r *http.Request) {
 		path, err := a.out.Redeliver(r.Context(), r.PathValue("id"))
 		reply(w, map[string]string{"path": path}, err)
+	})
+	mux.HandleFunc("POST /reload", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, map[string]string{"result": "reloaded"}, a.reload())
 	})
 	cs := &controlServer{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}, path: path, done: make(chan struct{})}
 	go func() {

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// startHTTP serves /healthz (the process answers) and /readyz (the
-// journal answers) on http.listen.
+// startHTTP serves /healthz (the process answers), /readyz (the journal
+// answers) and Prometheus /metrics on http.listen.
 func startHTTP(a *app, addr string) (func(context.Context) error, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -27,6 +27,7 @@ func startHTTP(a *app, addr string) (func(context.Context) error, error) {
 		}
 		_, _ = w.Write([]byte("ready\n"))
 	})
+	mux.Handle("GET /metrics", a.metrics.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -19,8 +19,14 @@ Usage:
   bridge files show ID                one file's journey
   bridge retry    ID [--force]        requeue a rejected/failed file
   bridge redeliver REPORT_ID          write a statement to the outbox again
+  bridge reload                       re-read users, keys, routes and credentials
+  bridge doctor                       check config, folders, clock, Atlar credentials and connections
   bridge hostkey                      print the SFTP host key fingerprints
   bridge hash-password                bcrypt a password read from stdin
+  bridge install   [--config F] [--user U]
+                                      register the OS service (systemd, Windows)
+  bridge uninstall | start | stop | restart
+                                      manage the OS service
   bridge version
 
 Every command takes --config F (default ./config.toml).
@@ -39,6 +45,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	env := &cmdEnv{stdin: stdin, stdout: stdout, stderr: stderr}
 	switch cmd {
 	case "run":
+		if underServiceManager() {
+			return cmdServiceRun(ctx, env, rest)
+		}
 		return cmdRun(ctx, env, rest)
 	case "demo":
 		return cmdDemo(ctx, env, rest)
@@ -52,10 +61,20 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdRetry(ctx, env, rest)
 	case "redeliver":
 		return cmdRedeliver(ctx, env, rest)
+	case "reload":
+		return cmdReload(ctx, env, rest)
+	case "doctor":
+		return cmdDoctor(ctx, env, rest)
 	case "hostkey":
 		return cmdHostkey(ctx, env, rest)
 	case "hash-password":
 		return cmdHashPassword(ctx, env, rest)
+	case "install":
+		return cmdInstall(ctx, env, rest)
+	case "uninstall":
+		return cmdUninstall(ctx, env, rest)
+	case "start", "stop", "restart":
+		return cmdServiceControl(ctx, env, cmd, rest)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "atlar-bridge", version)
 		return nil

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/config"
@@ -40,7 +42,18 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOptio
 	if err != nil {
 		return err
 	}
-	<-ctx.Done()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-hup:
+			log.Info("SIGHUP: reloading config")
+			_ = a.reload() // a refused reload is logged; the old config keeps running
+		}
+	}
 	log.Info("stopping")
 	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

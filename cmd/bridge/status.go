@@ -30,6 +30,7 @@ type statusReport struct {
 	LastStatementPoll string       `json:"lastStatementPoll,omitempty"`
 	LastStatementRun  string       `json:"lastStatementResult,omitempty"`
 	PendingDeliveries int          `json:"pendingDeliveries"`
+	Service           string       `json:"service,omitempty"` // what the OS service manager says; filled in by the CLI
 	Warnings          []string     `json:"warnings,omitempty"`
 }
 
@@ -60,6 +61,7 @@ type stateReader interface {
 	Counts() (map[string]map[state.State]int, error)
 	List(f state.Filter) ([]*state.File, error)
 	GetMeta(key string) (string, bool, error)
+	MetaPrefix(prefix string) (map[string]string, error)
 	PendingDeliveries() ([]*state.Delivery, error)
 }
 
@@ -76,15 +78,13 @@ func buildStatus(s stateReader, cfg *config.Config, running bool) (*statusReport
 			st.Totals[string(k)] += n
 		}
 	}
-	inflight, err := s.List(state.Filter{States: []state.State{state.Received, state.Validated, state.Submitting}})
+	oldest, err := oldestInFlight(s)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range inflight {
-		if st.OldestInFlight == nil || f.ReceivedAt.Before(st.OldestInFlight.ReceivedAt) {
-			fs := summarize(f)
-			st.OldestInFlight = &fs
-		}
+	if oldest != nil {
+		fs := summarize(oldest)
+		st.OldestInFlight = &fs
 	}
 	if st.OldestInFlight != nil && time.Since(st.OldestInFlight.ReceivedAt) > cfg.Alerts.StuckAfter.Duration && cfg.Alerts.StuckAfter.Duration > 0 {
 		st.Warnings = append(st.Warnings, fmt.Sprintf("file %s (%s) has been in flight since %s",
@@ -94,6 +94,18 @@ func buildStatus(s stateReader, cfg *config.Config, running bool) (*statusReport
 	st.LastStatementRun, _, _ = s.GetMeta(outbound.MetaStatementsResult)
 	if strings.HasPrefix(st.LastStatementRun, "error") {
 		st.Warnings = append(st.Warnings, "last statement poll failed: "+st.LastStatementRun)
+	}
+	if gap := cfg.Alerts.StatementGap.Duration; gap > 0 {
+		ages, err := statementGaps(s, gap, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		for acct, age := range ages {
+			if age > gap {
+				st.Warnings = append(st.Warnings, fmt.Sprintf("no statement for account %s for %s (alerts.statement_gap %s)",
+					acct, age.Round(time.Minute), gap))
+			}
+		}
 	}
 	pending, err := s.PendingDeliveries()
 	if err != nil {
@@ -176,6 +188,7 @@ func cmdStatus(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	st.Service = serviceState()
 	if *asJSON {
 		return writeJSON(env.stdout, st)
 	}
@@ -215,6 +228,9 @@ func printStatus(w io.Writer, st *statusReport) {
 	}
 	fmt.Fprintf(w, "Last statement poll: %s %s\n", orDefault(st.LastStatementPoll, "never"), st.LastStatementRun)
 	fmt.Fprintf(w, "Outbox files being written: %d\n", st.PendingDeliveries)
+	if st.Service != "" {
+		fmt.Fprintf(w, "Service:             %s\n", st.Service)
+	}
 	for _, warn := range st.Warnings {
 		fmt.Fprintf(w, "WARNING: %s\n", warn)
 	}

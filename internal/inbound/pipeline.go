@@ -56,6 +56,8 @@ type Options struct {
 	PollInterval, MaxPoll, MaxWait time.Duration
 	// AccountsTTL is how long the account list is cached.
 	AccountsTTL time.Duration
+	// OnSubmitted, if set, is told each file Atlar accepted (metrics).
+	OnSubmitted func(f *state.File)
 }
 
 // Pipeline moves inbox files through their journey: claim, validate,

@@ -228,6 +228,9 @@ func (p *Pipeline) submitted(f *state.File) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("submit %s: %w", id, err)
 	}
+	if p.opts.OnSubmitted != nil && f.State == state.Submitted {
+		p.opts.OnSubmitted(f)
+	}
 	return true, p.place(f)
 }
 

@@ -71,6 +71,9 @@ type Options struct {
 	// Sweep is how often results are checked without a journal event
 	// (default 10s).
 	Sweep time.Duration
+	// OnDelivered, if set, is told the kind of each file delivered
+	// ("ack", "result.xml", …, "statement") (metrics).
+	OnDelivered func(kind string)
 }
 
 // Outbound writes the outbox.

@@ -103,6 +103,9 @@ func (ob *Outbound) writeOutput(f *state.File, kind string) error {
 	if err != nil {
 		return fmt.Errorf("record %s of %s: %w", kind, f.ID, err)
 	}
+	if ob.o.OnDelivered != nil {
+		ob.o.OnDelivered(kind)
+	}
 	return nil
 }
 

@@ -19,6 +19,9 @@ const (
 	MetaStatementsSince  = "statements.since"
 	MetaStatementsLast   = "statements.last_poll"
 	MetaStatementsResult = "statements.last_result"
+	// MetaStatementAccount + account is when that account's last
+	// statement was delivered.
+	MetaStatementAccount = "statements.account."
 )
 
 // PollStatements lists the reports of the configured connections and
@@ -107,10 +110,15 @@ func (ob *Outbound) deliverReport(ctx context.Context, connID string, r atlar.Re
 	if err != nil {
 		return fmt.Errorf("download report %s: %w", r.ID, err)
 	}
-	name := statementName(data, r)
+	name, acct := statementName(data, r)
 	path, err := ob.deliver(key, ob.lay.Statements(), name, "", data)
 	if err != nil {
 		return err
+	}
+	// Per-account delivery times feed the statement-gap alert.
+	_ = ob.j.SetMeta(MetaStatementAccount+acct, ob.clock.Now().UTC().Format(time.RFC3339))
+	if ob.o.OnDelivered != nil {
+		ob.o.OnDelivered("statement")
 	}
 	ob.log.Info("statement delivered", "report_id", r.ID, "connection_id", connID, "path", path)
 	return nil
@@ -119,8 +127,9 @@ func (ob *Outbound) deliverReport(ctx context.Context, connID string, r atlar.Re
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // statementName is <account IBAN or id>_<statement date>_<report id>.xml,
-// read from the statement itself where possible.
-func statementName(data []byte, r atlar.Report) string {
+// read from the statement itself where possible; it also returns the
+// account.
+func statementName(data []byte, r atlar.Report) (string, string) {
 	acct, date := "", r.StatementDate
 	if h, err := camt053.ReadHeader(data); err == nil {
 		acct = h.IBAN
@@ -141,7 +150,7 @@ func statementName(data []byte, r atlar.Report) string {
 		date = strings.SplitN(r.Created, "T", 2)[0]
 	}
 	clean := func(s string) string { return unsafeName.ReplaceAllString(s, "-") }
-	return clean(acct) + "_" + clean(date) + "_" + clean(r.ID) + ".xml"
+	return clean(acct) + "_" + clean(date) + "_" + clean(r.ID) + ".xml", acct
 }
 
 // Redeliver writes a statement to the outbox again (bridge redeliver).
@@ -165,7 +174,7 @@ func (ob *Outbound) Redeliver(ctx context.Context, reportID string) (string, err
 			if err != nil {
 				return "", fmt.Errorf("redeliver %s: %w", r.ID, err)
 			}
-			name := statementName(data, r)
+			name, _ := statementName(data, r)
 			return ob.deliver(key, ob.lay.Statements(), name, strings.TrimSuffix(name, ".xml")+"_again.xml", data)
 		}
 	}

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -47,4 +48,26 @@ func (s *Store) SetMeta(key, value string) error {
 		return fmt.Errorf("set meta %s: %w", key, err)
 	}
 	return err
+}
+
+// MetaPrefix returns every key/value whose key starts with prefix, the
+// prefix cut off.
+func (s *Store) MetaPrefix(prefix string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta, err := bucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		c := meta.Cursor()
+		p := []byte(prefix)
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			out[string(k[len(p):])] = string(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("meta %s*: %w", prefix, err)
+	}
+	return out, nil
 }
