@@ -40,7 +40,7 @@ func packagedUnit() systemdUnit {
 var homePrefixes = []string{"/home", "/root", "/run/user"}
 
 // unitFor describes the unit for a bridge run with config path cfgPath,
-// storage root, host key folder (""when SFTP is off) and other paths it
+// storage root, host key folder ("" when SFTP is off) and other paths it
 // reads (secret file, authorized_keys files).
 func unitFor(exe, cfgPath, user, root, hostKeyDir string, reads []string) systemdUnit {
 	u := systemdUnit{Exe: exe, ConfigPath: cfgPath, User: user, WorkDir: filepath.Dir(cfgPath),
@@ -102,7 +102,6 @@ func (u systemdUnit) render() (string, error) {
 		w("StateDirectory=atlar-bridge")
 		w("StateDirectoryMode=0700")
 	}
-	w("UMask=0077")
 	w("# Optional: ATLAR_SECRET=… when atlar.secret_env is used instead of secret_file.")
 	w("EnvironmentFile=-/etc/default/atlar-bridge")
 	w("Restart=on-failure")
@@ -134,6 +133,7 @@ func (u systemdUnit) render() (string, error) {
 	w("MemoryDenyWriteExecute=yes")
 	w("SystemCallArchitectures=native")
 	w("SystemCallFilter=@system-service")
+	w("SystemCallErrorNumber=EPERM")
 	w("# No capabilities: listen on a port above 1023 (sftp.listen).")
 	w("CapabilityBoundingSet=")
 	w("")
