@@ -185,6 +185,7 @@ func (a *app) startSFTP(ctx context.Context, clock clockwork.Clock) error {
 		BanAfter: s.BanAfter, IdleTimeout: s.IdleTimeout.Duration, LoginDelay: s.LoginDelay.Duration,
 		BanWindow: s.BanWindow.Duration, BanFor: s.BanFor.Duration, LegacyAlgorithms: s.LegacyAlgorithms,
 		Clock: clock, Logger: a.log.With("component", "sftp"),
+		OnSession: a.metrics.SFTPSession, OnAuthFailure: a.metrics.SFTPAuthFailure,
 	}, sftpReceiver{a.in})
 	if err != nil {
 		return err

@@ -151,6 +151,9 @@ func permissions(u *User, method, fingerprint string) *ssh.Permissions {
 // fail logs a failed login and counts it toward a ban of the address.
 func (a *connAuth) fail(method, fingerprint, reason string) {
 	a.counted = true
+	if a.srv.cfg.OnAuthFailure != nil {
+		a.srv.cfg.OnAuthFailure()
+	}
 	count, until := a.srv.bans.fail(a.conn.addr)
 	a.srv.log.Warn("login failed", "user", a.user, "remote", a.conn.remote, "method", method,
 		"fingerprint", fingerprint, "reason", reason, "failures", count)

@@ -30,5 +30,16 @@
 //     claimed it, so for a few minutes the server answers stat, ls, rm and
 //     rename of that name from memory: many ERP clients check after uploading.
 //   - CleanStaleTemps must not run while a server is serving the same folders.
+//   - Close lets each session finish what is in flight (an open upload, an
+//     unanswered request) before closing it, so that a file the Receiver
+//     claimed is always confirmed to the client; ctx bounds the wait.
+//   - The defaults are AEAD ciphers only. Clients built on libssh2 before
+//     1.11 (curl on Debian 12, many PHP and C ERPs) need
+//     legacy_algorithms = ["aes256-ctr", "hmac-sha2-256"]; very old Java
+//     (JSch) ones also "diffie-hellman-group14-sha1" and "ssh-rsa".
 //   - Unix file modes and owners of the real files are never shown to clients.
+//   - pkg/sftp v1.13 answers an SSH_FXP_READ on a write-only handle by calling
+//     WriteAt with a buffer of stale bytes: a client can corrupt its own
+//     upload that way (only its own: the buffers are per session). Handles
+//     opened for read and write go through OpenFile, whose ReadAt refuses.
 package sftpserver

@@ -102,10 +102,12 @@ func (s *session) openForWrite(r *sftp.Request) (*upload, error) {
 		if fi, err := root.Lstat(n.name); err == nil && !fi.Mode().IsRegular() {
 			return nil, s.refuse("write", n.vpath, errNotFile)
 		}
+		// Without truncate the client resumes (WinSCP does with .filepart).
 		flags := os.O_WRONLY | os.O_CREATE
 		if pf := r.Pflags(); pf.Trunc {
 			flags |= os.O_TRUNC
-		} else if pf.Excl {
+		}
+		if r.Pflags().Excl {
 			flags |= os.O_EXCL
 		}
 		f, err := root.OpenFile(n.name, flags, 0o600)

@@ -23,7 +23,8 @@ const readBackSize = 256 << 10
 
 // upload is an open write handle in an inbox folder. Bytes go straight to
 // the file at their offsets (pkg/sftp runs writes concurrently; pwrite is
-// safe for that); nothing is synced until the client closes the handle.
+// safe for that). There is one fsync, when the client closes the handle;
+// before that the kernel is only asked to start writing back.
 type upload struct {
 	sess       *session
 	node       node
@@ -42,12 +43,15 @@ type upload struct {
 }
 
 var (
-	_                         io.WriterAt           = (*upload)(nil)
-	_                         sftp.WriterAtReaderAt = (*upload)(nil)
-	_                         sftp.TransferError    = (*upload)(nil)
-	_                         io.Closer             = (*upload)(nil)
-	errUploadWriteOnly                              = &deniedError{"the inbox is write-only"}
-	errUploadClosedWithErrors                       = errors.New("upload failed earlier")
+	_ io.WriterAt           = (*upload)(nil)
+	_ sftp.WriterAtReaderAt = (*upload)(nil)
+	_ sftp.TransferError    = (*upload)(nil)
+	_ io.Closer             = (*upload)(nil)
+)
+
+var (
+	errUploadWriteOnly        = &deniedError{"the inbox is write-only"}
+	errUploadClosedWithErrors = errors.New("upload failed earlier")
 )
 
 func newUpload(s *session, n node, f *os.File, fileName string, clientTemp bool) *upload {

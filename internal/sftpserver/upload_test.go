@@ -333,3 +333,26 @@ func TestUpload_HashesOutOfOrderWrites(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, u.hashing, "a rewrite falls back to hashing the file at close")
 }
+
+func TestServer_DownloadStatement(t *testing.T) {
+	k := newClientKey(t)
+	e := startServer(t, []User{keyUser("erp", k, "payables")}, nil)
+	data := payload(6<<20 + 11)
+	require.NoError(t, os.WriteFile(filepath.Join(e.statements, "DE89_2025-01-31_r1.xml"), data, 0o644))
+	c := e.mustDial(t, "erp", ssh.PublicKeys(k.signer))
+
+	f, err := c.Open("/outbox/statements/DE89_2025-01-31_r1.xml")
+	require.NoError(t, err)
+	var got bytes.Buffer
+	_, err = f.WriteTo(&got) // pkg/sftp reads concurrently at offsets
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	assert.Equal(t, data, got.Bytes())
+
+	dl := e.logs.records("download")
+	require.Len(t, dl, 1)
+	assert.EqualValues(t, len(data), dl[0]["sent"])
+	assert.Equal(t, "/outbox/statements/DE89_2025-01-31_r1.xml", dl[0]["path"])
+	require.NoError(t, c.Remove("/outbox/statements/DE89_2025-01-31_r1.xml"))
+	assert.Empty(t, dirNames(t, e.statements))
+}

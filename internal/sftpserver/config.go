@@ -1,0 +1,94 @@
+package sftpserver
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+)
+
+// Config is the server's configuration. Zero values take the defaults
+// below; a negative number or duration switches that protection off (for
+// tests and special set-ups, never the product default).
+type Config struct {
+	// Listen is the TCP address, e.g. "127.0.0.1:2222" or ":0".
+	Listen string
+	// HostKeyDir holds the host keys (see HostKeys).
+	HostKeyDir string
+	// Users are the logins at start; SetUsers replaces them.
+	Users []User
+	// InboxDir returns the absolute folder of a route's inbox.
+	InboxDir func(route string) string
+	// StatementsDir and ResultsDir are the absolute outbox folders.
+	StatementsDir, ResultsDir string
+
+	// MaxSessions caps logged-in connections, and separately those still
+	// authenticating; default 64.
+	MaxSessions        int
+	MaxSessionsPerUser int // default 8
+	MaxAuthTries       int // auth attempts per connection; default 6
+	BanAfter           int // failed logins per address before a ban; default 10
+
+	IdleTimeout time.Duration // no SFTP traffic for this long closes a session; default 10m
+	LoginDelay  time.Duration // wait after a failed password; default 1s
+	BanWindow   time.Duration // failures counted over; default 10m
+	BanFor      time.Duration // default 15m
+
+	// LegacyAlgorithms opts in, by name, to key exchanges, ciphers, MACs and
+	// client key signatures beyond the modern defaults that x/crypto/ssh
+	// implements, e.g. "diffie-hellman-group14-sha1", "aes256-ctr",
+	// "hmac-sha2-256", "ssh-rsa" (SHA-1 RSA, also for the host key).
+	LegacyAlgorithms []string
+
+	Clock  clockwork.Clock // default: the real clock
+	Logger *slog.Logger    // default: discard
+
+	// OnSession, if set, is told +1 when a session opens and -1 when it
+	// closes; OnAuthFailure of every failed login (metrics).
+	OnSession     func(delta int)
+	OnAuthFailure func()
+}
+
+// Defaults for zero Config values.
+const (
+	DefaultMaxSessions        = 64
+	DefaultMaxSessionsPerUser = 8
+	DefaultMaxAuthTries       = 6
+	DefaultBanAfter           = 10
+	DefaultIdleTimeout        = 10 * time.Minute
+	DefaultLoginDelay         = time.Second
+	DefaultBanWindow          = 10 * time.Minute
+	DefaultBanFor             = 15 * time.Minute
+)
+
+// loginGraceTime bounds how long a connection may take to authenticate,
+// in wall-clock time, like sshd's LoginGraceTime.
+const loginGraceTime = 2 * time.Minute
+
+func (c Config) withDefaults() Config {
+	setInt := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	setDur := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	setInt(&c.MaxSessions, DefaultMaxSessions)
+	setInt(&c.MaxSessionsPerUser, DefaultMaxSessionsPerUser)
+	setInt(&c.MaxAuthTries, DefaultMaxAuthTries)
+	setInt(&c.BanAfter, DefaultBanAfter)
+	setDur(&c.IdleTimeout, DefaultIdleTimeout)
+	setDur(&c.LoginDelay, DefaultLoginDelay)
+	setDur(&c.BanWindow, DefaultBanWindow)
+	setDur(&c.BanFor, DefaultBanFor)
+	if c.Clock == nil {
+		c.Clock = clockwork.NewRealClock()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
