@@ -54,7 +54,7 @@ type serviceFixture struct {
 func newServiceFixture(t *testing.T) *serviceFixture {
 	t.Helper()
 	fx := &serviceFixture{m: &fakeManager{status: service.StatusStopped}, exe: "/opt/atlar-bridge/atlar-bridge"}
-	oldNew, oldExe, oldAfter := newServiceManager, serviceExecutable, afterServiceInstall
+	oldNew, oldExe, oldAfter, oldNI := newServiceManager, serviceExecutable, afterServiceInstall, serviceNotInstalled
 	newServiceManager = func(c *service.Config) (serviceManager, error) {
 		fx.m.cfg = c
 		return fx.m, nil
@@ -64,8 +64,11 @@ func newServiceFixture(t *testing.T) *serviceFixture {
 		fx.recovered = append(fx.recovered, name)
 		return fx.recovery
 	}
+	serviceNotInstalled = func() bool { return false }
 	setPackagedUnitPaths(t, filepath.Join(t.TempDir(), "none.service"))
-	t.Cleanup(func() { newServiceManager, serviceExecutable, afterServiceInstall = oldNew, oldExe, oldAfter })
+	t.Cleanup(func() {
+		newServiceManager, serviceExecutable, afterServiceInstall, serviceNotInstalled = oldNew, oldExe, oldAfter, oldNI
+	})
 	return fx
 }
 
@@ -311,11 +314,11 @@ func TestSystemdUnit_Packaged(t *testing.T) {
 
 func TestSystemdUnit_For(t *testing.T) {
 	tests := []struct {
-		name             string
-		exe, cfg, root   string
-		hostKeys         string
-		reads            []string
-		want, notWant    []string
+		name           string
+		exe, cfg, root string
+		hostKeys       string
+		reads          []string
+		want, notWant  []string
 	}{
 		{name: "OptLayout", exe: "/opt/ab/atlar-bridge", cfg: "/opt/ab/config.toml", root: "/srv/bridge",
 			want:    []string{"ReadWritePaths=/srv/bridge\n", "ProtectHome=yes\n", "WorkingDirectory=/opt/ab\n"},

@@ -51,7 +51,7 @@ func installedPackageUnit() string {
 // serviceNotInstalled reports whether the init system kardianos falls
 // back to when it finds no other (System V scripts) has no script for the
 // bridge: its status command then fails without saying why.
-func serviceNotInstalled() bool {
+var serviceNotInstalled = func() bool {
 	if service.Platform() != "unix-systemv" {
 		return false
 	}

@@ -106,7 +106,7 @@ func probeWritable(dir string) error {
 }
 
 // serviceNotInstalled: the SCM says so itself (service.ErrNotInstalled).
-func serviceNotInstalled() bool { return false }
+var serviceNotInstalled = func() bool { return false }
 
 // packagedUnitPaths are for Linux packages; Windows has none.
 var packagedUnitPaths []string

@@ -136,4 +136,3 @@ func TestSFTP_OpenSSHClient(t *testing.T) {
 	require.Contains(t, mustRead(t, dst), "ACTC")
 	require.NoFileExists(t, tb.path("outbox", "results", "openssh.csv.ack.xml"))
 }
-
