@@ -27,7 +27,7 @@ type testBridge struct {
 	cfg  *config.Config
 	fake *atlartest.Server
 	app  *app
-	logs *bytes.Buffer
+	logs *logBuffer
 }
 
 const testConfig = `
@@ -81,14 +81,14 @@ func newTestBridgeWith(t *testing.T, statements bool, o appOptions, mutate ...fu
 		m(cfg)
 	}
 	cfg.Secret = "demo-secret"
-	tb := &testBridge{t: t, root: root, cfg: cfg, fake: fake, logs: &bytes.Buffer{}}
+	tb := &testBridge{t: t, root: root, cfg: cfg, fake: fake, logs: &logBuffer{}}
 	tb.start(o)
 	return tb
 }
 
 func (tb *testBridge) start(o appOptions) {
 	tb.t.Helper()
-	o.Logger = slog.New(slog.NewTextHandler(&syncWriter{w: tb.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	o.Logger = slog.New(slog.NewTextHandler(tb.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := startApp(context.Background(), tb.cfg, o)
 	require.NoError(tb.t, err)
 	tb.app = a

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -121,8 +120,8 @@ func TestOps_Alerts(t *testing.T) {
 		c.Alerts.StuckAfter = config.D(time.Minute)
 		c.Alerts.StatementGap = config.D(time.Hour)
 	})
-	var logs bytes.Buffer
-	tb.app.log = slog.New(slog.NewTextHandler(&syncWriter{w: &logs}, nil))
+	var logs logBuffer
+	tb.app.log = slog.New(slog.NewTextHandler(&logs, nil))
 	// A file that never gets out of processing: its route's account is
 	// unknown to Atlar, so it waits… instead, stop the pipeline from
 	// moving it by giving the journal a received record directly.

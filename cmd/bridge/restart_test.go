@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
+	"bytes"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,16 +14,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// syncWriter makes a log buffer safe for concurrent writers.
-type syncWriter struct {
+// logBuffer collects a bridge's logs; safe for concurrent writers and
+// readers.
+type logBuffer struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 var errCrash = errors.New("simulated crash")
