@@ -1,9 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"bytes"
 	"os"
 	"path/filepath"
 	"sync"
