@@ -29,7 +29,8 @@ type Journal interface {
 	PendingDeliveries() ([]*state.Delivery, error)
 	GetMeta(key string) (string, bool, error)
 	SetMeta(key, value string) error
-	Subscribe() (<-chan struct{}, func())
+	Get(id string) (*state.File, error)
+	Feed() *state.Feed
 }
 
 // Atlar is what outbound needs of the Atlar API.
@@ -68,8 +69,8 @@ type Options struct {
 	Statements Statements
 	Clock      clockwork.Clock
 	Logger     *slog.Logger
-	// Sweep is how often results are checked without a journal event
-	// (default 10s).
+	// Sweep is how often every file is checked, beyond the files the
+	// journal says were written (default 1m): a safety net only.
 	Sweep time.Duration
 	// OnDelivered, if set, is told the kind of each file delivered
 	// ("ack", "result.xml", …, "statement") (metrics).
@@ -105,7 +106,7 @@ func New(o Options) (*Outbound, error) {
 		o.Logger = slog.Default()
 	}
 	if o.Sweep <= 0 {
-		o.Sweep = 10 * time.Second
+		o.Sweep = time.Minute
 	}
 	if o.Statements.PollInterval <= 0 {
 		o.Statements.PollInterval = 5 * time.Minute
@@ -141,12 +142,12 @@ func (ob *Outbound) route(name string) *Route {
 // Start runs the results writer and the statement poller until Close.
 func (ob *Outbound) Start(ctx context.Context) error {
 	ctx, ob.cancel = context.WithCancel(ctx)
-	sub, unsub := ob.j.Subscribe()
+	feed := ob.j.Feed()
 	ob.wg.Add(1)
 	go func() {
 		defer ob.wg.Done()
-		defer unsub()
-		ob.resultsLoop(ctx, sub)
+		defer feed.Close()
+		ob.resultsLoop(ctx, feed)
 	}()
 	if ob.o.Statements.Enabled {
 		ob.wg.Add(1)
@@ -173,25 +174,37 @@ func (ob *Outbound) Close(ctx context.Context) error {
 	}
 }
 
-func (ob *Outbound) resultsLoop(ctx context.Context, sub <-chan struct{}) {
+// resultsLoop writes outputs for the files the journal says changed, and
+// sweeps every file at start and every Sweep in case a write was missed
+// (e.g. one that failed after a journal entry).
+func (ob *Outbound) resultsLoop(ctx context.Context, feed *state.Feed) {
 	t := ob.clock.NewTicker(ob.o.Sweep)
 	defer t.Stop()
 	var lastErr string
+	full := true
 	for {
-		err := ob.WriteResults(ctx)
+		var err error
+		if full {
+			feed.Take()
+			err = ob.WriteResults(ctx)
+		} else {
+			err = ob.writeResultsFor(ctx, feed.Take())
+		}
 		if err != nil && ctx.Err() == nil && err.Error() != lastErr {
 			ob.log.Error("write results", "err", err)
 		}
+		lastErr = ""
 		if err != nil {
 			lastErr = err.Error()
-		} else {
-			lastErr = ""
 		}
+		// After an error, the next round sweeps everything again.
+		full = err != nil
 		select {
 		case <-ctx.Done():
 			return
-		case <-sub:
+		case <-feed.C():
 		case <-t.Chan():
+			full = true
 		}
 	}
 }

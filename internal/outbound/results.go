@@ -30,10 +30,33 @@ func (ob *Outbound) WriteResults(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
+	return ob.writeFiles(ctx, files)
+}
+
+// writeResultsFor writes the outputs due for the given files.
+func (ob *Outbound) writeResultsFor(ctx context.Context, ids []string) error {
+	files := make([]*state.File, 0, len(ids))
+	for _, id := range ids {
+		f, err := ob.j.Get(id)
+		if errors.Is(err, state.ErrNotFound) {
+			continue // withdrawn claim
+		}
+		if err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+		files = append(files, f)
+	}
+	return ob.writeFiles(ctx, files)
+}
+
+func (ob *Outbound) writeFiles(ctx context.Context, files []*state.File) error {
 	var errs []error
 	for _, f := range files {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if !f.State.Final() && f.State != state.Submitted {
+			continue
 		}
 		for _, kind := range ob.due(f) {
 			if err := ob.writeOutput(f, kind); err != nil {

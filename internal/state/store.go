@@ -199,7 +199,11 @@ func (s *Store) write(op string, fn func(tx *bolt.Tx) (*File, error)) (f *File, 
 	if err != nil {
 		return nil, false, err
 	}
-	s.notify()
+	id := ""
+	if f != nil {
+		id = f.ID
+	}
+	s.notify(id)
 	if s.afterCommit != nil {
 		var hookFile *File
 		if f != nil {
