@@ -92,8 +92,9 @@ func serviceConfig(spec *serviceSpec) (*service.Config, error) {
 	c.Executable = spec.Exe
 	c.Arguments = []string{"run", "--config", spec.ConfigPath}
 	c.UserName = spec.User
-	// Not System32 (where Windows starts services), not wherever install
-	// ran: the config's folder, against which its relative paths resolve.
+	// The config's folder, against which its relative paths resolve, not
+	// wherever install ran. The SCM ignores it and starts services in
+	// System32: cmdServiceRun changes to the same folder there.
 	c.WorkingDirectory = filepath.Dir(spec.ConfigPath)
 	c.Option = service.KeyValue{
 		// systemd: our own hardened unit (which also restarts on failure).

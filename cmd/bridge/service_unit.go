@@ -85,7 +85,7 @@ func (u systemdUnit) render() (string, error) {
 	w("# `systemctl edit atlar-bridge` (a drop-in survives upgrades).")
 	w("[Unit]")
 	w("Description=Atlar Bridge: payment files between an ERP and Atlar")
-	w("Documentation=https://github.com/atlarbridge/bridge")
+	w("Documentation=file:///usr/share/doc/atlar-bridge/README.md")
 	w("Wants=network-online.target")
 	w("After=network-online.target")
 	w("")
