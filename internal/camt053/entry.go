@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/atlarbridge/bridge/internal/isoxml"
 )
 
 // NotProvided is the EndToEndId written for entries without one, as
@@ -64,20 +66,20 @@ func (r *renderer) summary(entries []Entry, ccy string) error {
 	}
 
 	x := r.x
-	x.open("TxsSummry")
-	x.open("TtlNtries")
-	x.leaf("NbOfNtries", strconv.Itoa(nCdt+nDbt))
-	x.leaf("Sum", total)
+	x.Open("TxsSummry")
+	x.Open("TtlNtries")
+	x.Leaf("NbOfNtries", strconv.Itoa(nCdt+nDbt))
+	x.Leaf("Sum", total)
 	if r.d.netEntry {
-		x.open("TtlNetNtry")
-		x.leaf("Amt", netAmt)
-		x.leaf("CdtDbtInd", netInd)
-		x.close("TtlNetNtry")
+		x.Open("TtlNetNtry")
+		x.Leaf("Amt", netAmt)
+		x.Leaf("CdtDbtInd", netInd)
+		x.Close("TtlNetNtry")
 	} else {
-		x.leaf("TtlNetNtryAmt", netAmt)
-		x.leaf("CdtDbtInd", netInd)
+		x.Leaf("TtlNetNtryAmt", netAmt)
+		x.Leaf("CdtDbtInd", netInd)
 	}
-	x.close("TtlNtries")
+	x.Close("TtlNtries")
 	for _, t := range []struct {
 		tag string
 		n   int
@@ -90,12 +92,12 @@ func (r *renderer) summary(entries []Entry, ccy string) error {
 		if err != nil {
 			return err
 		}
-		x.open(t.tag)
-		x.leaf("NbOfNtries", strconv.Itoa(t.n))
-		x.leaf("Sum", s)
-		x.close(t.tag)
+		x.Open(t.tag)
+		x.Leaf("NbOfNtries", strconv.Itoa(t.n))
+		x.Leaf("Sum", s)
+		x.Close(t.tag)
 	}
-	x.close("TxsSummry")
+	x.Close("TxsSummry")
 	return nil
 }
 
@@ -109,7 +111,7 @@ func (r *renderer) entry(e Entry, accountCcy string) error {
 		return err
 	}
 	for _, d := range []struct{ field, v string }{{"BookingDate", e.BookingDate}, {"ValueDate", e.ValueDate}} {
-		if d.v != "" && !isDate(d.v) {
+		if d.v != "" && !isoxml.IsDate(d.v) {
 			return fmt.Errorf("%s %q: not a date (YYYY-MM-DD)", d.field, d.v)
 		}
 	}
@@ -123,70 +125,70 @@ func (r *renderer) entry(e Entry, accountCcy string) error {
 	}
 
 	x := r.x
-	x.open("Ntry")
-	x.leaf("Amt", amt, "Ccy", ccy)
-	x.leaf("CdtDbtInd", ind)
+	x.Open("Ntry")
+	x.Leaf("Amt", amt, "Ccy", ccy)
+	x.Leaf("CdtDbtInd", ind)
 	if r.d.stsChoice {
-		x.open("Sts")
-		x.leaf("Cd", "BOOK")
-		x.close("Sts")
+		x.Open("Sts")
+		x.Leaf("Cd", "BOOK")
+		x.Close("Sts")
 	} else {
-		x.leaf("Sts", "BOOK")
+		x.Leaf("Sts", "BOOK")
 	}
 	if e.BookingDate != "" {
-		x.open("BookgDt")
-		x.leaf("Dt", e.BookingDate)
-		x.close("BookgDt")
+		x.Open("BookgDt")
+		x.Leaf("Dt", e.BookingDate)
+		x.Close("BookgDt")
 	}
 	if e.ValueDate != "" {
-		x.open("ValDt")
-		x.leaf("Dt", e.ValueDate)
-		x.close("ValDt")
+		x.Open("ValDt")
+		x.Leaf("Dt", e.ValueDate)
+		x.Close("ValDt")
 	}
-	x.optLeaf("AcctSvcrRef", cleanText(e.AcctSvcrRef, max35))
-	x.open("BkTxCd")
-	x.open("Domn")
-	x.leaf("Cd", domain)
-	x.open("Fmly")
-	x.leaf("Cd", family)
-	x.leaf("SubFmlyCd", sub)
-	x.close("Fmly")
-	x.close("Domn")
-	x.close("BkTxCd")
+	x.OptLeaf("AcctSvcrRef", isoxml.CleanText(e.AcctSvcrRef, max35))
+	x.Open("BkTxCd")
+	x.Open("Domn")
+	x.Leaf("Cd", domain)
+	x.Open("Fmly")
+	x.Leaf("Cd", family)
+	x.Leaf("SubFmlyCd", sub)
+	x.Close("Fmly")
+	x.Close("Domn")
+	x.Close("BkTxCd")
 
-	x.open("NtryDtls")
-	x.open("TxDtls")
-	x.open("Refs")
-	x.optLeaf("InstrId", cleanText(e.InstrID, max35))
-	e2e := cleanText(e.EndToEndID, max35)
+	x.Open("NtryDtls")
+	x.Open("TxDtls")
+	x.Open("Refs")
+	x.OptLeaf("InstrId", isoxml.CleanText(e.InstrID, max35))
+	e2e := isoxml.CleanText(e.EndToEndID, max35)
 	if e2e == "" {
 		e2e = NotProvided
 	}
-	x.leaf("EndToEndId", e2e)
-	x.close("Refs")
+	x.Leaf("EndToEndId", e2e)
+	x.Close("Refs")
 	if r.d.txAmt {
-		x.leaf("Amt", amt, "Ccy", ccy)
-		x.leaf("CdtDbtInd", ind)
+		x.Leaf("Amt", amt, "Ccy", ccy)
+		x.Leaf("CdtDbtInd", ind)
 	} else {
 		// v02 has no TxDtls/Amt; the transaction amount goes in AmtDtls.
-		x.open("AmtDtls")
-		x.open("TxAmt")
-		x.leaf("Amt", amt, "Ccy", ccy)
-		x.close("TxAmt")
-		x.close("AmtDtls")
+		x.Open("AmtDtls")
+		x.Open("TxAmt")
+		x.Leaf("Amt", amt, "Ccy", ccy)
+		x.Close("TxAmt")
+		x.Close("AmtDtls")
 	}
 	if err := r.counterparty(e); err != nil {
 		return err
 	}
-	if ref := cleanText(e.Reference, max140); ref != "" {
-		x.open("RmtInf")
-		x.leaf("Ustrd", ref)
-		x.close("RmtInf")
+	if ref := isoxml.CleanText(e.Reference, max140); ref != "" {
+		x.Open("RmtInf")
+		x.Leaf("Ustrd", ref)
+		x.Close("RmtInf")
 	}
-	x.close("TxDtls")
-	x.close("NtryDtls")
-	x.optLeaf("AddtlNtryInf", cleanText(e.AddtlInfo, max500))
-	x.close("Ntry")
+	x.Close("TxDtls")
+	x.Close("NtryDtls")
+	x.OptLeaf("AddtlNtryInf", isoxml.CleanText(e.AddtlInfo, max500))
+	x.Close("Ntry")
 	return nil
 }
 
@@ -215,39 +217,39 @@ func (r *renderer) counterparty(e Entry) error {
 	if e.Credit {
 		party, acct, agent = "Dbtr", "DbtrAcct", "DbtrAgt"
 	}
-	name := cleanText(e.CounterpartName, max140)
-	hasAcct := cleanText(e.CounterpartIBAN, max34) != ""
+	name := isoxml.CleanText(e.CounterpartName, max140)
+	hasAcct := isoxml.CleanText(e.CounterpartIBAN, max34) != ""
 	x := r.x
 	if name != "" || hasAcct {
-		x.open("RltdPties")
+		x.Open("RltdPties")
 		if name != "" {
-			x.open(party)
+			x.Open(party)
 			if r.d.partyChoice {
-				x.open("Pty")
+				x.Open("Pty")
 			}
-			x.leaf("Nm", name)
+			x.Leaf("Nm", name)
 			if r.d.partyChoice {
-				x.close("Pty")
+				x.Close("Pty")
 			}
-			x.close(party)
+			x.Close(party)
 		}
 		if hasAcct {
-			x.open(acct)
+			x.Open(acct)
 			if err := r.accountID(e.CounterpartIBAN, ""); err != nil {
 				return fmt.Errorf("counterparty account: %w", err)
 			}
-			x.close(acct)
+			x.Close(acct)
 		}
-		x.close("RltdPties")
+		x.Close("RltdPties")
 	}
 	if bic := compact(e.CounterpartBIC); r.d.bic.MatchString(bic) {
-		x.open("RltdAgts")
-		x.open(agent)
-		x.open("FinInstnId")
-		x.leaf(r.d.bicTag, bic)
-		x.close("FinInstnId")
-		x.close(agent)
-		x.close("RltdAgts")
+		x.Open("RltdAgts")
+		x.Open(agent)
+		x.Open("FinInstnId")
+		x.Leaf(r.d.bicTag, bic)
+		x.Close("FinInstnId")
+		x.Close(agent)
+		x.Close("RltdAgts")
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/isoxml"
 	"github.com/stretchr/testify/require"
 )
 
@@ -28,7 +29,7 @@ func FuzzReadHeader(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !isDate(h.Date) || (h.IBAN == "" && h.OtherID == "") || !strings.HasPrefix(h.Version, "camt.053.") {
+		if !isoxml.IsDate(h.Date) || (h.IBAN == "" && h.OtherID == "") || !strings.HasPrefix(h.Version, "camt.053.") {
 			t.Fatalf("accepted an unusable header: %+v", h)
 		}
 		_, _ = EndToEndIDs(data)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/atlarbridge/bridge/internal/isoxml"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/transform"
 )
@@ -123,7 +124,7 @@ func ReadHeader(data []byte) (Header, error) {
 		h.Currency = balCcy
 	}
 	for _, v := range []string{toDt, stmtCre, grpCre} {
-		if len(v) >= 10 && isDate(v[:10]) {
+		if len(v) >= 10 && isoxml.IsDate(v[:10]) {
 			h.Date = v[:10]
 			break
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atlarbridge/bridge/internal/isoxml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,7 +63,7 @@ func assertSensible(t *testing.T, h Header) {
 	assert.NotEmpty(t, h.StatementID)
 	assert.True(t, h.IBAN != "" || h.OtherID != "", "account id")
 	assert.Regexp(t, `^[A-Z]{3}$`, h.Currency)
-	assert.True(t, isDate(h.Date), "date %q", h.Date)
+	assert.True(t, isoxml.IsDate(h.Date), "date %q", h.Date)
 }
 
 // TestReadHeader_Tolerance feeds variations of one of our own statements

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/atlarbridge/bridge/internal/isoxml"
 )
 
 // ErrUnsupportedVersion is returned by Render for a version not in
@@ -59,27 +61,27 @@ func Render(version string, st Statement) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	buf.Grow(2048 + 1536*len(st.Entries))
-	r := renderer{x: newXMLWriter(&buf), d: d}
+	r := renderer{x: isoxml.NewWriter(&buf), d: d}
 	if err := r.document(st); err != nil {
 		return nil, fmt.Errorf("render %s statement %q: %w", version, st.ID, err)
 	}
-	if err := r.x.finish(); err != nil {
+	if err := r.x.Finish(); err != nil {
 		return nil, fmt.Errorf("render %s statement %q: %w", version, st.ID, err)
 	}
 	return buf.Bytes(), nil
 }
 
 type renderer struct {
-	x *xmlWriter
+	x *isoxml.Writer
 	d dialect
 }
 
 func (r *renderer) document(st Statement) error {
-	msgID := cleanText(st.MsgID, max35)
+	msgID := isoxml.CleanText(st.MsgID, max35)
 	if msgID == "" {
 		return errors.New("MsgID is empty")
 	}
-	id := cleanText(st.ID, max35)
+	id := isoxml.CleanText(st.ID, max35)
 	if id == "" {
 		return errors.New("statement ID is empty")
 	}
@@ -93,7 +95,7 @@ func (r *renderer) document(st Statement) error {
 		return errors.New("period needs both From and To")
 	}
 	if !st.From.IsZero() && st.To.Before(st.From) {
-		return fmt.Errorf("period %s–%s: To before From", isoDateTime(st.From), isoDateTime(st.To))
+		return fmt.Errorf("period %s–%s: To before From", isoxml.DateTime(st.From), isoxml.DateTime(st.To))
 	}
 	ccy := st.Account.Currency
 	if !currencyPattern.MatchString(ccy) {
@@ -109,30 +111,30 @@ func (r *renderer) document(st Statement) error {
 	}
 
 	x := r.x
-	x.declaration()
-	x.open("Document", "xmlns", r.d.ns)
-	x.open("BkToCstmrStmt")
+	x.Declaration()
+	x.Open("Document", "xmlns", r.d.ns)
+	x.Open("BkToCstmrStmt")
 
-	x.open("GrpHdr")
-	x.leaf("MsgId", msgID)
-	x.leaf("CreDtTm", isoDateTime(st.CreatedAt))
-	x.open("MsgPgntn")
-	x.leaf("PgNb", "1")
-	x.leaf("LastPgInd", "true")
-	x.close("MsgPgntn")
-	x.close("GrpHdr")
+	x.Open("GrpHdr")
+	x.Leaf("MsgId", msgID)
+	x.Leaf("CreDtTm", isoxml.DateTime(st.CreatedAt))
+	x.Open("MsgPgntn")
+	x.Leaf("PgNb", "1")
+	x.Leaf("LastPgInd", "true")
+	x.Close("MsgPgntn")
+	x.Close("GrpHdr")
 
-	x.open("Stmt")
-	x.leaf("Id", id)
+	x.Open("Stmt")
+	x.Leaf("Id", id)
 	if st.SeqNb > 0 {
-		x.leaf("ElctrncSeqNb", strconv.FormatInt(st.SeqNb, 10))
+		x.Leaf("ElctrncSeqNb", strconv.FormatInt(st.SeqNb, 10))
 	}
-	x.leaf("CreDtTm", isoDateTime(st.CreatedAt))
+	x.Leaf("CreDtTm", isoxml.DateTime(st.CreatedAt))
 	if !st.From.IsZero() {
-		x.open("FrToDt")
-		x.leaf("FrDtTm", isoDateTime(st.From))
-		x.leaf("ToDtTm", isoDateTime(st.To))
-		x.close("FrToDt")
+		x.Open("FrToDt")
+		x.Leaf("FrDtTm", isoxml.DateTime(st.From))
+		x.Leaf("ToDtTm", isoxml.DateTime(st.To))
+		x.Close("FrToDt")
 	}
 	if err := r.account(st.Account); err != nil {
 		return err
@@ -151,16 +153,16 @@ func (r *renderer) document(st Statement) error {
 			return fmt.Errorf("entry %d: %w", i+1, err)
 		}
 	}
-	x.close("Stmt")
-	x.close("BkToCstmrStmt")
-	x.close("Document")
+	x.Close("Stmt")
+	x.Close("BkToCstmrStmt")
+	x.Close("Document")
 	return nil
 }
 
 // balanceDate returns date, or the date of fallback when date is empty.
 func balanceDate(field, date string, fallback time.Time) (string, error) {
 	switch {
-	case date != "" && !isDate(date):
+	case date != "" && !isoxml.IsDate(date):
 		return "", fmt.Errorf("%s %q: not a date (YYYY-MM-DD)", field, date)
 	case date != "":
 		return date, nil
@@ -173,24 +175,24 @@ func balanceDate(field, date string, fallback time.Time) (string, error) {
 
 func (r *renderer) account(a Account) error {
 	x := r.x
-	x.open("Acct")
+	x.Open("Acct")
 	if err := r.accountID(a.IBAN, a.OtherID); err != nil {
 		return fmt.Errorf("account: %w", err)
 	}
-	x.leaf("Ccy", a.Currency)
-	if nm := cleanText(a.OwnerName, max140); nm != "" {
-		x.open("Ownr")
-		x.leaf("Nm", nm)
-		x.close("Ownr")
+	x.Leaf("Ccy", a.Currency)
+	if nm := isoxml.CleanText(a.OwnerName, max140); nm != "" {
+		x.Open("Ownr")
+		x.Leaf("Nm", nm)
+		x.Close("Ownr")
 	}
 	if bic := compact(a.BIC); r.d.bic.MatchString(bic) {
-		x.open("Svcr")
-		x.open("FinInstnId")
-		x.leaf(r.d.bicTag, bic)
-		x.close("FinInstnId")
-		x.close("Svcr")
+		x.Open("Svcr")
+		x.Open("FinInstnId")
+		x.Leaf(r.d.bicTag, bic)
+		x.Close("FinInstnId")
+		x.Close("Svcr")
 	}
-	x.close("Acct")
+	x.Close("Acct")
 	return nil
 }
 
@@ -199,23 +201,23 @@ func (r *renderer) account(a Account) error {
 func (r *renderer) accountID(iban, otherID string) error {
 	x := r.x
 	if c := compact(iban); ibanPattern.MatchString(c) {
-		x.open("Id")
-		x.leaf("IBAN", c)
-		x.close("Id")
+		x.Open("Id")
+		x.Leaf("IBAN", c)
+		x.Close("Id")
 		return nil
 	}
-	other := cleanText(otherID, max34)
+	other := isoxml.CleanText(otherID, max34)
 	if other == "" {
-		other = cleanText(iban, max34)
+		other = isoxml.CleanText(iban, max34)
 	}
 	if other == "" {
 		return errors.New("neither IBAN nor other id")
 	}
-	x.open("Id")
-	x.open("Othr")
-	x.leaf("Id", other)
-	x.close("Othr")
-	x.close("Id")
+	x.Open("Id")
+	x.Open("Othr")
+	x.Leaf("Id", other)
+	x.Close("Othr")
+	x.Close("Id")
 	return nil
 }
 
@@ -229,17 +231,17 @@ func (r *renderer) balance(code string, minor int64, ccy, date string) error {
 		return err
 	}
 	x := r.x
-	x.open("Bal")
-	x.open("Tp")
-	x.open("CdOrPrtry")
-	x.leaf("Cd", code)
-	x.close("CdOrPrtry")
-	x.close("Tp")
-	x.leaf("Amt", amt, "Ccy", ccy)
-	x.leaf("CdtDbtInd", ind)
-	x.open("Dt")
-	x.leaf("Dt", date)
-	x.close("Dt")
-	x.close("Bal")
+	x.Open("Bal")
+	x.Open("Tp")
+	x.Open("CdOrPrtry")
+	x.Leaf("Cd", code)
+	x.Close("CdOrPrtry")
+	x.Close("Tp")
+	x.Leaf("Amt", amt, "Ccy", ccy)
+	x.Leaf("CdtDbtInd", ind)
+	x.Open("Dt")
+	x.Leaf("Dt", date)
+	x.Close("Dt")
+	x.Close("Bal")
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/isoxml"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -129,7 +130,7 @@ func TestCleanText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, cleanText(tt.in, tt.max))
+			assert.Equal(t, tt.want, isoxml.CleanText(tt.in, tt.max))
 		})
 	}
 }

@@ -1,6 +1,10 @@
 package pain002
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/atlarbridge/bridge/internal/isoxml"
+)
 
 // Narrative is the reason code for reasons that no ISO code fits; the
 // text says what happened.
@@ -10,10 +14,10 @@ const Narrative = "NARR"
 // when r carries neither.
 func reason(r Reason) (code, info string, ok bool) {
 	code = strings.TrimSpace(r.Code)
-	info = cleanText(r.Info, len(r.Info))
+	info = isoxml.CleanText(r.Info, len(r.Info))
 	if code != "" && !isReasonCode(code) {
 		// Keep what the caller meant in the text rather than lose it.
-		info = strings.TrimSpace(cleanText(code, max35) + ": " + info)
+		info = strings.TrimSpace(isoxml.CleanText(code, max35) + ": " + info)
 		info = strings.TrimSuffix(info, ":")
 		code = ""
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/atlarbridge/bridge/internal/isoxml"
 )
 
 // ErrUnsupportedVersion is returned for a version other than V03 and V10.
@@ -116,9 +118,9 @@ func Encode(w io.Writer, version string, r Report) error {
 	if err := d.check(r); err != nil {
 		return fmt.Errorf("render %s report %q: %w", version, r.MsgID, err)
 	}
-	e := encoder{x: newXMLWriter(w), d: d}
+	e := encoder{x: isoxml.NewWriter(w), d: d}
 	e.report(r)
-	if err := e.x.finish(); err != nil {
+	if err := e.x.Finish(); err != nil {
 		return fmt.Errorf("render %s report %q: %w", version, r.MsgID, err)
 	}
 	return nil
@@ -129,7 +131,7 @@ func (d dialect) check(r Report) error {
 	for _, f := range []struct{ name, v string }{
 		{"MsgID", r.MsgID}, {"OrgnlMsgID", r.OrgnlMsgID}, {"OrgnlMsgNmID", r.OrgnlMsgNmID},
 	} {
-		if cleanText(f.v, max35) == "" {
+		if isoxml.CleanText(f.v, max35) == "" {
 			return fmt.Errorf("%s is empty", f.name)
 		}
 	}
@@ -140,7 +142,7 @@ func (d dialect) check(r Report) error {
 		return fmt.Errorf("group status %q: not a %s group status", r.GroupStatus, d.version)
 	}
 	for i, p := range r.PaymentInfos {
-		if cleanText(p.OrgnlPmtInfID, max35) == "" {
+		if isoxml.CleanText(p.OrgnlPmtInfID, max35) == "" {
 			return fmt.Errorf("payment information %d: OrgnlPmtInfID is empty", i+1)
 		}
 		if p.Status != "" && !d.groupStatus(p.Status) {
@@ -156,96 +158,96 @@ func (d dialect) check(r Report) error {
 }
 
 type encoder struct {
-	x *xmlWriter
+	x *isoxml.Writer
 	d dialect
 }
 
 func (e *encoder) report(r Report) {
 	x := e.x
-	x.declaration()
-	x.open("Document", "xmlns", e.d.ns)
-	x.open("CstmrPmtStsRpt")
+	x.Declaration()
+	x.Open("Document", "xmlns", e.d.ns)
+	x.Open("CstmrPmtStsRpt")
 
-	x.open("GrpHdr")
-	x.leaf("MsgId", cleanText(r.MsgID, max35))
-	x.leaf("CreDtTm", isoDateTime(r.CreatedAt))
-	if nm := cleanText(r.InitiatingParty, max140); nm != "" && !e.d.sepaRestricted {
-		x.open("InitgPty")
-		x.leaf("Nm", nm)
-		x.close("InitgPty")
+	x.Open("GrpHdr")
+	x.Leaf("MsgId", isoxml.CleanText(r.MsgID, max35))
+	x.Leaf("CreDtTm", isoxml.DateTime(r.CreatedAt))
+	if nm := isoxml.CleanText(r.InitiatingParty, max140); nm != "" && !e.d.sepaRestricted {
+		x.Open("InitgPty")
+		x.Leaf("Nm", nm)
+		x.Close("InitgPty")
 	}
-	x.close("GrpHdr")
+	x.Close("GrpHdr")
 
-	x.open("OrgnlGrpInfAndSts")
-	x.leaf("OrgnlMsgId", cleanText(r.OrgnlMsgID, max35))
-	x.leaf("OrgnlMsgNmId", cleanText(r.OrgnlMsgNmID, max35))
+	x.Open("OrgnlGrpInfAndSts")
+	x.Leaf("OrgnlMsgId", isoxml.CleanText(r.OrgnlMsgID, max35))
+	x.Leaf("OrgnlMsgNmId", isoxml.CleanText(r.OrgnlMsgNmID, max35))
 	e.counts(r.OrgnlNbOfTxs, r.OrgnlCtrlSum)
-	x.optLeaf("GrpSts", r.GroupStatus)
+	x.OptLeaf("GrpSts", r.GroupStatus)
 	e.reasons(r.GroupReasons)
-	x.close("OrgnlGrpInfAndSts")
+	x.Close("OrgnlGrpInfAndSts")
 
 	for _, p := range r.PaymentInfos {
-		x.open("OrgnlPmtInfAndSts")
-		x.leaf("OrgnlPmtInfId", cleanText(p.OrgnlPmtInfID, max35))
+		x.Open("OrgnlPmtInfAndSts")
+		x.Leaf("OrgnlPmtInfId", isoxml.CleanText(p.OrgnlPmtInfID, max35))
 		e.counts(p.OrgnlNbOfTxs, p.OrgnlCtrlSum)
-		x.optLeaf("PmtInfSts", p.Status)
+		x.OptLeaf("PmtInfSts", p.Status)
 		e.reasons(p.Reasons)
 		for _, tx := range p.Transactions {
 			e.transaction(tx)
 		}
-		x.close("OrgnlPmtInfAndSts")
+		x.Close("OrgnlPmtInfAndSts")
 	}
 
-	x.close("CstmrPmtStsRpt")
-	x.close("Document")
+	x.Close("CstmrPmtStsRpt")
+	x.Close("Document")
 }
 
 // counts writes OrgnlNbOfTxs and OrgnlCtrlSum when they can be written
 // validly.
 func (e *encoder) counts(nb int, ctrlSum string) {
 	if nb > 0 {
-		e.x.leaf("OrgnlNbOfTxs", strconv.Itoa(nb))
+		e.x.Leaf("OrgnlNbOfTxs", strconv.Itoa(nb))
 	}
 	if s, ok := decimalNumber(ctrlSum); ok {
-		e.x.leaf("OrgnlCtrlSum", s)
+		e.x.Leaf("OrgnlCtrlSum", s)
 	}
 }
 
 func (e *encoder) transaction(tx Transaction) {
 	x := e.x
-	x.open("TxInfAndSts")
-	x.optLeaf("StsId", cleanText(tx.StsID, max35))
-	x.optLeaf("OrgnlInstrId", cleanText(tx.OrgnlInstrID, max35))
-	e2e := cleanText(tx.OrgnlEndToEndID, max35)
+	x.Open("TxInfAndSts")
+	x.OptLeaf("StsId", isoxml.CleanText(tx.StsID, max35))
+	x.OptLeaf("OrgnlInstrId", isoxml.CleanText(tx.OrgnlInstrID, max35))
+	e2e := isoxml.CleanText(tx.OrgnlEndToEndID, max35)
 	if e2e == "" {
 		e2e = NotProvided
 	}
-	x.leaf("OrgnlEndToEndId", e2e)
-	x.optLeaf("TxSts", tx.Status)
+	x.Leaf("OrgnlEndToEndId", e2e)
+	x.OptLeaf("TxSts", tx.Status)
 	e.reasons(tx.Reasons)
 
 	amt, hasAmt := e.amount(tx.Amount, tx.Currency)
-	hasDate := isDate(tx.ReqdExctnDt)
+	hasDate := isoxml.IsDate(tx.ReqdExctnDt)
 	switch {
 	case hasAmt || hasDate:
-		x.open("OrgnlTxRef")
+		x.Open("OrgnlTxRef")
 		if hasAmt {
-			x.open("Amt")
-			x.leaf("InstdAmt", amt, "Ccy", tx.Currency)
-			x.close("Amt")
+			x.Open("Amt")
+			x.Leaf("InstdAmt", amt, "Ccy", tx.Currency)
+			x.Close("Amt")
 		}
 		if hasDate && e.d.dateChoice {
-			x.open("ReqdExctnDt")
-			x.leaf("Dt", tx.ReqdExctnDt)
-			x.close("ReqdExctnDt")
+			x.Open("ReqdExctnDt")
+			x.Leaf("Dt", tx.ReqdExctnDt)
+			x.Close("ReqdExctnDt")
 		} else if hasDate {
-			x.leaf("ReqdExctnDt", tx.ReqdExctnDt)
+			x.Leaf("ReqdExctnDt", tx.ReqdExctnDt)
 		}
-		x.close("OrgnlTxRef")
+		x.Close("OrgnlTxRef")
 	case e.d.sepaRestricted:
-		x.empty("OrgnlTxRef") // required by the DK restriction
+		x.Empty("OrgnlTxRef") // required by the DK restriction
 	}
-	x.close("TxInfAndSts")
+	x.Close("TxInfAndSts")
 }
 
 // reasons writes one StsRsnInf per reason that says anything.
@@ -256,15 +258,15 @@ func (e *encoder) reasons(rs []Reason) {
 		if !ok {
 			continue
 		}
-		x.open("StsRsnInf")
-		x.open("Rsn")
-		x.leaf("Cd", code)
-		x.close("Rsn")
+		x.Open("StsRsnInf")
+		x.Open("Rsn")
+		x.Leaf("Cd", code)
+		x.Close("Rsn")
 		if !e.d.sepaRestricted {
 			for _, line := range splitText(info, max105) {
-				x.leaf("AddtlInf", line)
+				x.Leaf("AddtlInf", line)
 			}
 		}
-		x.close("StsRsnInf")
+		x.Close("StsRsnInf")
 	}
 }

@@ -2,9 +2,8 @@ package pain002
 
 import (
 	"strings"
-	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/atlarbridge/bridge/internal/isoxml"
 )
 
 // Schema length limits (MaxNNText) used by the renderer.
@@ -14,76 +13,13 @@ const (
 	max140 = 140
 )
 
-// cleanText makes s safe for an ISO 20022 text element of at most max
-// characters: bytes that are not valid UTF-8 and characters XML 1.0
-// forbids are dropped, other control characters (line breaks, tabs)
-// become spaces, runs of spaces collapse, and the result is trimmed and
-// cut to max characters (the schemas count characters, not bytes). An
-// empty result means "omit the element": every text type has minLength 1.
-func cleanText(s string, max int) string {
-	if isPlain(s, max) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(min(len(s), 4*max))
-	n := 0
-	pendingSpace := false
-	for i := 0; i < len(s) && n < max; {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			continue // invalid byte
-		case !xmlChar(r):
-			continue
-		case unicode.IsSpace(r) || unicode.IsControl(r):
-			pendingSpace = n > 0
-			continue
-		}
-		if pendingSpace {
-			b.WriteByte(' ')
-			n++
-			pendingSpace = false
-			if n == max {
-				break
-			}
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimRight(b.String(), " ")
-}
-
-// isPlain reports whether s is printable ASCII without leading, trailing
-// or doubled spaces and fits in max: the common case, returned unchanged.
-func isPlain(s string, max int) bool {
-	if len(s) == 0 || len(s) > max || s[0] == ' ' || s[len(s)-1] == ' ' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c > 0x7e || (c == ' ' && s[i-1] == ' ') {
-			return false
-		}
-	}
-	return true
-}
-
-// xmlChar reports whether r may appear in an XML 1.0 document.
-func xmlChar(r rune) bool {
-	return r == 0x09 || r == 0x0A || r == 0x0D ||
-		(r >= 0x20 && r <= 0xD7FF) ||
-		(r >= 0xE000 && r <= 0xFFFD) ||
-		(r >= 0x10000 && r <= 0x10FFFF)
-}
-
 // splitText cuts cleaned text into pieces of at most n characters,
 // breaking after a word where the piece holds a space, so that a long
 // explanation reads naturally over several AddtlInf elements.
 func splitText(s string, n int) []string {
 	var out []string
 	for s != "" {
-		cut, fits := runeOffset(s, n)
+		cut, fits := isoxml.RuneOffset(s, n)
 		if fits {
 			return append(out, s)
 		}
@@ -98,31 +34,4 @@ func splitText(s string, n int) []string {
 		}
 	}
 	return out
-}
-
-// runeOffset returns the byte offset just after the n-th character of s,
-// and whether s has at most n characters.
-func runeOffset(s string, n int) (int, bool) {
-	for i := range s {
-		if n == 0 {
-			return i, false
-		}
-		n--
-	}
-	return len(s), true
-}
-
-// isDate reports whether s is an ISO date (YYYY-MM-DD).
-func isDate(s string) bool {
-	if len(s) != len(time.DateOnly) {
-		return false
-	}
-	_, err := time.Parse(time.DateOnly, s)
-	return err == nil
-}
-
-// isoDateTime formats t as ISODateTime, keeping its own offset and
-// writing UTC as +00:00, which every importer we know of accepts.
-func isoDateTime(t time.Time) string {
-	return t.Format("2006-01-02T15:04:05-07:00")
 }
