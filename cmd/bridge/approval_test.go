@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +23,7 @@ func TestBridge_ApprovalPendingThenFinal(t *testing.T) {
 	pending := tb.waitFile(15*time.Second, "outbox", "results", "approve.csv.pending.xml")
 	require.Contains(t, string(pending), "<TxSts>PDNG</TxSts>")
 	require.Contains(t, string(pending), "waiting for approval")
-	xmllint(t, pending, "pain.002.001.10.xsd")
+	sharedtest.XMLLint(t, pending, sharedtest.XSD(t, "pain.002.001.10.xsd"))
 	require.NoFileExists(t, tb.path("outbox", "results", "approve.csv.result.xml"), "no final result while a payment waits")
 
 	var waiting string
@@ -36,7 +37,7 @@ func TestBridge_ApprovalPendingThenFinal(t *testing.T) {
 
 	final := tb.waitFile(15*time.Second, "outbox", "results", "approve.csv.result.xml")
 	require.Equal(t, 2, strings.Count(string(final), "<TxSts>ACSC</TxSts>"), string(final))
-	xmllint(t, final, "pain.002.001.10.xsd")
+	sharedtest.XMLLint(t, final, sharedtest.XSD(t, "pain.002.001.10.xsd"))
 	tb.waitFiles(5*time.Second, 1, state.Completed)
 }
 
@@ -52,7 +53,7 @@ func TestBridge_MaxWaitReported(t *testing.T) {
 	require.Contains(t, problemText(files[0]), "results.max_wait")
 	result := tb.waitFile(10*time.Second, "outbox", "results", "wait.csv.result.xml")
 	require.Contains(t, string(result), "<TxSts>PDNG</TxSts>")
-	xmllint(t, result, "pain.002.001.10.xsd")
+	sharedtest.XMLLint(t, result, sharedtest.XSD(t, "pain.002.001.10.xsd"))
 	csvOut := tb.waitFile(10*time.Second, "outbox", "results", "wait.csv.result.csv")
 	require.Contains(t, string(csvOut), "PENDING")
 }

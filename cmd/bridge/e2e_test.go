@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
 	"github.com/atlarbridge/bridge/internal/camt053"
 	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/stretchr/testify/require"
 )
@@ -156,7 +155,7 @@ func TestBridge_CSVEndToEnd(t *testing.T) {
 	ack := tb.waitFile(15*time.Second, "outbox", "results", "run1.csv.ack.xml")
 	t.Logf("drop → ack: %s", time.Since(start))
 	require.Contains(t, string(ack), "<GrpSts>ACTC</GrpSts>")
-	xmllint(t, ack, "pain.002.001.10.xsd")
+	sharedtest.XMLLint(t, ack, sharedtest.XSD(t, "pain.002.001.10.xsd"))
 
 	result := tb.waitFile(15*time.Second, "outbox", "results", "run1.csv.result.csv")
 	require.Contains(t, string(result), "status,atlar_payment_id,reason")
@@ -164,7 +163,7 @@ func TestBridge_CSVEndToEnd(t *testing.T) {
 	require.Equal(t, 2, strings.Count(string(result), "EXECUTED"), string(result))
 	resXML := tb.waitFile(15*time.Second, "outbox", "results", "run1.csv.result.xml")
 	require.Contains(t, string(resXML), "<TxSts>ACSC</TxSts>")
-	xmllint(t, resXML, "pain.002.001.10.xsd")
+	sharedtest.XMLLint(t, resXML, sharedtest.XSD(t, "pain.002.001.10.xsd"))
 
 	// The executed payments come back on a statement, with the CSV's
 	// external_id as EndToEndId: the reconciliation loop closes.
@@ -208,7 +207,7 @@ func TestBridge_BadInputRejected(t *testing.T) {
 			require.Contains(t, string(report), "nothing in it was paid")
 			ack := tb.waitFile(10*time.Second, "outbox", "results", f.Name+".ack.xml")
 			require.Contains(t, string(ack), "<GrpSts>RJCT</GrpSts>")
-			xmllint(t, ack, "pain.002.001.10.xsd")
+			sharedtest.XMLLint(t, ack, sharedtest.XSD(t, "pain.002.001.10.xsd"))
 		})
 	}
 	byName := map[string]*state.File{}
@@ -278,34 +277,4 @@ func assertQuiet(t *testing.T, tb *testBridge) {
 	require.NoError(t, err)
 	require.Empty(t, problems)
 	require.NotContains(t, tb.logs.String(), "demo-secret")
-}
-
-// sharedDir is ../shared beside the repository root.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "go.mod not found")
-		dir = parent
-	}
-}
-
-// xmllint validates XML against one of the shared ISO 20022 schemas.
-func xmllint(t *testing.T, data []byte, xsd string) {
-	t.Helper()
-	if _, err := exec.LookPath("xmllint"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xmllint is required in CI (apt-get install libxml2-utils)")
-		}
-		t.Skip("xmllint not installed")
-	}
-	cmd := exec.Command("xmllint", "--noout", "--schema", filepath.Join(sharedDir(t), "iso20022", "xsd", xsd), "-")
-	cmd.Stdin = bytes.NewReader(data)
-	out, err := cmd.CombinedOutput()
-	require.NoErrorf(t, err, "xmllint: %s\n%s", out, data)
 }

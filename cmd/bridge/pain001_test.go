@@ -10,6 +10,7 @@ import (
 
 	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
 	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/stretchr/testify/require"
 )
@@ -31,7 +32,7 @@ func TestBridge_Pain001Instruction(t *testing.T) {
 	ack := tb.waitFile(15*time.Second, "outbox", "results", "pay.xml.ack.xml")
 	require.Contains(t, string(ack), "<GrpSts>ACTC</GrpSts>")
 	require.Contains(t, string(ack), "<OrgnlMsgId>ERP-SEPA-20261121-001</OrgnlMsgId>")
-	xmllint(t, ack, "pain.002.001.10.xsd")
+	sharedtest.XMLLint(t, ack, sharedtest.XSD(t, "pain.002.001.10.xsd"))
 	tb.waitFiles(15*time.Second, 1, state.Completed)
 
 	ins := tb.fake.Instructions()
@@ -41,7 +42,7 @@ func TestBridge_Pain001Instruction(t *testing.T) {
 	require.Empty(t, tb.fake.Batches())
 	result := tb.waitFile(15*time.Second, "outbox", "results", "pay.xml.result.xml")
 	require.Contains(t, string(result), "<OrgnlEndToEndId>SEPA-0002</OrgnlEndToEndId>")
-	xmllint(t, result, "pain.002.001.10.xsd")
+	sharedtest.XMLLint(t, result, sharedtest.XSD(t, "pain.002.001.10.xsd"))
 }
 
 // Transfers mode turns each transaction into a credit transfer; the final
@@ -58,7 +59,7 @@ func TestBridge_Pain001Transfers(t *testing.T) {
 	} {
 		require.Contains(t, string(result), want)
 	}
-	xmllint(t, result, "pain.002.001.10.xsd")
+	sharedtest.XMLLint(t, result, sharedtest.XSD(t, "pain.002.001.10.xsd"))
 	require.Len(t, tb.fake.Payments(), 2)
 	csvOut := tb.waitFile(5*time.Second, "outbox", "results", "pay.xml.result.csv")
 	require.Contains(t, string(csvOut), "SEPA-0001")
@@ -93,7 +94,7 @@ func TestBridge_Pain001Rejected(t *testing.T) {
 			if version == config.Pain002V03 {
 				xsd = "pain.002.001.03.DK.xsd"
 			}
-			xmllint(t, ack, xsd)
+			sharedtest.XMLLint(t, ack, sharedtest.XSD(t, xsd))
 			orig, err := os.ReadFile(tb.path(filepath.FromSlash(f.Path)))
 			require.NoError(t, err)
 			require.Equal(t, bad, string(orig))

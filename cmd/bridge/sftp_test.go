@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/pkg/sftp"
 	"github.com/stretchr/testify/require"
@@ -108,13 +109,7 @@ func TestSFTP_RejectInBand(t *testing.T) {
 // OpenSSH's own sftp client in batch mode with key auth, as a cron job on
 // the ERP host would run it.
 func TestSFTP_OpenSSHClient(t *testing.T) {
-	bin, err := exec.LookPath("sftp")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("OpenSSH sftp is required in CI (apt-get install openssh-client)")
-		}
-		t.Skip("sftp not installed")
-	}
+	bin := sharedtest.Tool(t, "sftp", "openssh-client")
 	tb, _, keyFile := sftpBridge(t)
 	addr := tb.app.sftp.Addr().String()
 	host, port := host(addr), port(addr)

@@ -9,8 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,21 +24,6 @@ const (
 	testSecret = "sEcReT-must-never-appear"
 	testToken  = "tOkEn-must-never-appear"
 )
-
-// sharedDir finds ../shared next to the module root.
-func sharedDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "go.mod not found above the package")
-		dir = parent
-	}
-}
 
 // lockedBuffer collects log output written from several goroutines.
 type lockedBuffer struct {

@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -102,7 +104,7 @@ func TestClient_CreateCreditTransferBatch(t *testing.T) {
 	assert.Equal(t, string(want), string(pretty))
 
 	t.Run("ValidatesAgainstOpenAPI", func(t *testing.T) {
-		spec := filepath.Join(sharedDir(t), "atlar", "openapi", "2024-11-08_651fdb9c4db7e30048abd7a7_openapi-3-0.json")
+		spec := sharedtest.Dir(t, "atlar", "openapi", "2024-11-08_651fdb9c4db7e30048abd7a7_openapi-3-0.json")
 		doc, err := openapi3.NewLoader().LoadFromFile(spec)
 		require.NoError(t, err)
 		schema := doc.Components.Schemas["CreateCreditTransferBatchRequest"]

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/atlarbridge/bridge/internal/isoxml"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,7 +36,7 @@ var sampleHeaders = map[string]Header{
 }
 
 func TestReadHeader_Samples(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(sharedDir(t), "iso20022", "samples", "camt053", "*.xml"))
+	files, err := filepath.Glob(filepath.Join(sharedtest.Dir(t, "iso20022", "samples", "camt053"), "*.xml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no camt.053 samples found")
 	for _, f := range files {
@@ -157,7 +158,7 @@ func TestReadHeader_Errors(t *testing.T) {
 }
 
 func TestEndToEndIDs_Samples(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "iso20022", "samples", "camt053")
+	dir := sharedtest.Dir(t, "iso20022", "samples", "camt053")
 	tests := []struct {
 		file string
 		want []string

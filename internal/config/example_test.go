@@ -10,12 +10,14 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
 // TestParse_Example parses config.toml.example at the repo root: the file
 // operators copy must always be valid and show every key.
 func TestParse_Example(t *testing.T) {
-	path := filepath.Join(repoRoot(t), "config.toml.example")
+	path := filepath.Join(sharedtest.RepoRoot(t), "config.toml.example")
 	doc, err := os.ReadFile(path)
 	require.NoError(t, err)
 	c, err := Parse(strings.NewReader(string(doc)), path)
@@ -86,7 +88,7 @@ func allKeys(t *testing.T) []string {
 // TestConfig_MarshalRoundTrip checks that a parsed config written back
 // with go-toml (as `bridge demo` writes its config) parses to the same.
 func TestConfig_MarshalRoundTrip(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join(repoRoot(t), "config.toml.example"))
+	doc, err := os.ReadFile(filepath.Join(sharedtest.RepoRoot(t), "config.toml.example"))
 	require.NoError(t, err)
 	c, err := parse(t, string(doc))
 	require.NoError(t, err)

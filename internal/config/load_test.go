@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
 func TestLoad_RelativePaths(t *testing.T) {
@@ -104,10 +106,10 @@ func TestLoad_Errors(t *testing.T) {
 // environment, as an operator would.
 func TestLoad_Example(t *testing.T) {
 	t.Setenv("ATLAR_SECRET", "example-secret")
-	path := filepath.Join(repoRoot(t), "config.toml.example")
+	path := filepath.Join(sharedtest.RepoRoot(t), "config.toml.example")
 	c, err := Load(path)
 	require.NoError(t, err)
 	assert.Equal(t, "example-secret", c.Secret)
-	assert.Equal(t, filepath.Join(repoRoot(t), "data"), c.Storage.Root)
-	assert.Equal(t, filepath.Join(repoRoot(t), "data", "hostkeys"), c.SFTP.HostKeyDir)
+	assert.Equal(t, filepath.Join(sharedtest.RepoRoot(t), "data"), c.Storage.Root)
+	assert.Equal(t, filepath.Join(sharedtest.RepoRoot(t), "data", "hostkeys"), c.SFTP.HostKeyDir)
 }

@@ -11,30 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/atlarbridge/bridge/internal/payrun"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
-// sharedDir finds ../shared next to the module root, where the ISO 20022
-// schemas and public samples live (read by path, never copied).
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	require.NoError(tb, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(tb, parent, dir, "no go.mod above the package")
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared")
-	_, err = os.Stat(shared)
-	require.NoError(tb, err, "the shared folder next to the repository")
-	return shared
-}
-
+// samplesDir holds the public pain.001 samples in the shared folder (read
+// by path, never copied).
 func samplesDir(tb testing.TB) string {
-	return filepath.Join(sharedDir(tb), "iso20022", "samples", "pain001")
+	tb.Helper()
+	return sharedtest.Dir(tb, "iso20022", "samples", "pain001")
 }
 
 func readSample(tb testing.TB, name string) []byte {
@@ -57,26 +41,13 @@ func sampleNames(tb testing.TB) []string {
 	return names
 }
 
-// needTool skips when an external tool is missing, except on CI where its
-// absence is a failure.
-func needTool(tb testing.TB, name string) string {
-	tb.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("%s is required on CI: %v", name, err)
-		}
-		tb.Skipf("%s not installed", name)
-	}
-	return path
-}
-
 // xmllint validates doc against the official XSD of version and returns
-// nil when it is schema-valid.
+// nil when it is schema-valid. Unlike sharedtest.XMLLint it returns the
+// verdict instead of failing: the mutation tests expect invalid documents.
 func xmllint(tb testing.TB, version string, doc []byte) error {
 	tb.Helper()
-	lint := needTool(tb, "xmllint")
-	xsd := filepath.Join(sharedDir(tb), "iso20022", "xsd", version+".xsd")
+	lint := sharedtest.Tool(tb, "xmllint", "libxml2-utils")
+	xsd := sharedtest.XSD(tb, version+".xsd")
 	f := filepath.Join(tb.TempDir(), "doc.xml")
 	require.NoError(tb, os.WriteFile(f, doc, 0o600))
 	out, err := exec.Command(lint, "--noout", "--nonet", "--schema", xsd, f).CombinedOutput()

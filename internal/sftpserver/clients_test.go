@@ -15,22 +15,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
 // These tests drive the server with the clients ERPs and operators use. CI
 // installs them (openssh-client lftp curl); elsewhere a missing one skips.
-
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
 
 // run executes a client with a deadline and returns its combined output.
 func run(t *testing.T, name string, args ...string) (string, error) {
@@ -59,7 +49,7 @@ func (e *env) checkRoundTrip(t *testing.T, data []byte, localAck string) {
 }
 
 func TestServer_OpenSSHClient(t *testing.T) {
-	sftpBin := requireTool(t, "sftp")
+	sftpBin := sharedtest.Tool(t, "sftp", "openssh-client")
 	k := newClientKey(t)
 	e := startServer(t, []User{keyUser("erp", k, "payables", "sepa")}, nil)
 	e.recv.reject = map[string]string{"sepa": "IBAN DE00 has a bad checksum"}
@@ -105,8 +95,8 @@ func TestServer_OpenSSHClient(t *testing.T) {
 }
 
 func TestServer_LFTPClient(t *testing.T) {
-	lftp := requireTool(t, "lftp")
-	requireTool(t, "ssh") // lftp's sftp runs the OpenSSH client
+	lftp := sharedtest.Tool(t, "lftp", "lftp")
+	sharedtest.Tool(t, "ssh", "openssh-client") // lftp's sftp runs the OpenSSH client
 	hash, err := bcrypt.GenerateFromPassword([]byte("demo"), bcrypt.MinCost)
 	require.NoError(t, err)
 	e := startServer(t, []User{{Name: "demo", PasswordHash: string(hash), Routes: []string{"payables"}}}, nil)
@@ -139,7 +129,7 @@ func TestServer_LFTPClient(t *testing.T) {
 }
 
 func TestServer_CurlClient(t *testing.T) {
-	curl := requireTool(t, "curl")
+	curl := sharedtest.Tool(t, "curl", "curl")
 	if out, err := run(t, curl, "-V"); err != nil || !strings.Contains(out, "sftp") {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("curl lacks SFTP support: %s", out)

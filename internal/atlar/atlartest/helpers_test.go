@@ -163,21 +163,6 @@ func batchOf(externalID string, payments ...atlar.CreateCreditTransferRequest) a
 	return atlar.CreateCreditTransferBatchRequest{Treatment: "INDIVIDUAL_PAYMENTS", Payments: payments, ExternalID: externalID}
 }
 
-// sharedDir finds ../shared beside the module root.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "go.mod not found above the package")
-		dir = parent
-	}
-}
-
 // golden compares got with testdata/<name>, rewriting it under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()

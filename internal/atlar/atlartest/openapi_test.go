@@ -3,7 +3,6 @@ package atlartest
 import (
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -13,12 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
 // loadSpec loads Atlar's public OpenAPI 3.0 spec from the shared folder.
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	path := filepath.Join(sharedDir(t), "atlar", "openapi", "2024-11-08_651fdb9c4db7e30048abd7a7_openapi-3-0.json")
+	path := sharedtest.Dir(t, "atlar", "openapi", "2024-11-08_651fdb9c4db7e30048abd7a7_openapi-3-0.json")
 	doc, err := openapi3.NewLoader().LoadFromFile(path)
 	require.NoError(t, err)
 	return doc

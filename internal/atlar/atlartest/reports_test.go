@@ -1,14 +1,10 @@
 package atlartest
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,6 +14,7 @@ import (
 
 	"github.com/atlarbridge/bridge/internal/atlar"
 	"github.com/atlarbridge/bridge/internal/camt053"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
 const reportsPath = "/connectivity/v2beta/connections/" + SeedConnectionID + "/reports"
@@ -226,7 +223,7 @@ func TestServer_Reports_NewAfterExecution(t *testing.T) {
 }
 
 func TestServer_ReportContent_XSD(t *testing.T) {
-	xmllint := requireTool(t, "xmllint")
+	sharedtest.Tool(t, "xmllint", "libxml2-utils") // without xmllint the whole test skips (fails on CI)
 	f := newFixture(t, Options{})
 	gbp := eurPayment("gbp-1", 99_00, "Services & <more>")
 	gbp.Amount.Currency, gbp.Source.ID, gbp.Destination.ID = "GBP", SeedGBPAccountID, SeedSupplierExternalAccountID
@@ -236,19 +233,13 @@ func TestServer_ReportContent_XSD(t *testing.T) {
 	reports := getAll[atlar.Report](f, reportsPath)
 	require.Len(t, reports, 11)
 
-	dir := t.TempDir()
-	xsdDir := filepath.Join(sharedDir(t), "iso20022", "xsd")
 	for _, version := range camt053.Versions {
 		t.Run(version, func(t *testing.T) {
+			xsd := sharedtest.XSD(t, version+".xsd")
 			for _, r := range reports {
 				for _, e2e := range []bool{false, true} {
-					path := filepath.Join(dir, r.ID+"."+version+".xml")
-					require.NoError(t, os.WriteFile(path, f.content(r.ID, version, e2e), 0o644))
-					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-					out, err := exec.CommandContext(ctx, xmllint, "--noout", "--schema",
-						filepath.Join(xsdDir, version+".xsd"), path).CombinedOutput()
-					cancel()
-					require.NoError(t, err, "%s (account %s): %s", r.ID, r.AccountIDs[0], out)
+					// A failure shows the document, which names the statement and account.
+					sharedtest.XMLLint(t, f.content(r.ID, version, e2e), xsd)
 				}
 			}
 		})
@@ -289,20 +280,6 @@ func TestServer_Reports_Filters(t *testing.T) {
 	assert.Len(t, getAll[atlar.Report](f, reportsPath+"?type=STATEMENT"), 9)
 	assert.Len(t, getAll[atlar.Report](f, reportsPath+"?statementType=END_OF_DAY"), 9)
 	assert.Empty(t, getAll[atlar.Report](f, reportsPath+"?type=OTHER"))
-}
-
-// requireTool returns the path of an external tool, skipping the test when
-// it is missing, unless CI=true, where a missing tool fails the test.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
-	}
-	return p
 }
 
 func ids(rs []atlar.Report) []string {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/atlarbridge/bridge/internal/atlar"
 	"github.com/atlarbridge/bridge/internal/camt053"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
 // painFile is a minimal pain.001.001.03 paying from debtorIBAN.
@@ -73,7 +74,7 @@ func TestServer_Reports_BookInstruction(t *testing.T) {
 // TestReadPainTxs_SharedSamples reads the shared pain.001 samples: the
 // reader must not fail on real-world files (namespaces, versions, charsets).
 func TestReadPainTxs_SharedSamples(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(sharedDir(t), "iso20022", "samples", "pain001", "*.xml"))
+	paths, err := filepath.Glob(filepath.Join(sharedtest.Dir(t, "iso20022", "samples", "pain001"), "*.xml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, paths)
 	for _, p := range paths {
