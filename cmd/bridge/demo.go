@@ -236,7 +236,7 @@ func printDemoBanner(w io.Writer, dir, root, sftpAddr string) {
 	fmt.Fprintf(w, `
 Atlar Bridge demo is running on the built-in Atlar sandbox (no credentials needed).
   config:  %s
-  folders: %s/{inbox,processing,archive,failed,outbox}
+  folders: %s%c{inbox,processing,archive,failed,outbox}
   sftp:    sftp -P %s demo@%s   (password: demo)
 
 Accounts a payment file may use (source_iban or source_account_id):
@@ -253,7 +253,7 @@ Drop a file:
 and watch %s for the ack, the result and the next statement.
 Stop with Ctrl-C.
 `,
-		rel(filepath.Join(dir, "config.toml")), rel(root), port(sftpAddr), host(sftpAddr),
+		rel(filepath.Join(dir, "config.toml")), rel(root), filepath.Separator, port(sftpAddr), host(sftpAddr),
 		atlartest.SeedEURIBAN, atlartest.SeedEURBIC, atlartest.SeedEURAccountID,
 		atlartest.SeedGBPIBAN, atlartest.SeedGBPBIC, atlartest.SeedGBPAccountID,
 		atlartest.SeedUSDAccountNumber, atlartest.SeedUSDRoutingABA, atlartest.SeedUSDAccountID,
