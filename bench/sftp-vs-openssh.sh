@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# Upload throughput of the bridge's SFTP server against OpenSSH's sshd with
-# internal-sftp: the same file, the same OpenSSH sftp client and cipher,
-# alternating runs. Prints MB/s per run (session set-up time taken off),
-# the medians and the ratio. The bridge's time includes what it does and
-# sshd does not: sha256 of the upload, an fsync and the hand-over.
+# Upload and download throughput of the bridge's SFTP server against
+# OpenSSH's sshd with internal-sftp: the same file, the same OpenSSH sftp
+# client and cipher, alternating runs. Prints MB/s per run (session set-up
+# time taken off), the medians and the ratio per direction. The bridge's
+# upload time includes what it does and sshd does not: sha256 of the
+# upload, an fsync and the hand-over.
 #
-#   bench/sftp-vs-openssh.sh                 # 256 MiB, 5 runs each
+#   bench/sftp-vs-openssh.sh                 # 256 MiB, 5 runs each, both ways
 #   SIZE_MIB=64 RUNS=3 bench/sftp-vs-openssh.sh
+#   DIRECTIONS=download bench/sftp-vs-openssh.sh
 #
 # Needs: go, ssh-keygen, sftp (openssh-client), /usr/sbin/sshd (openssh-server).
-# The goal is a ratio (bridge / OpenSSH) of at least 0.95.
+# The goal is a ratio (bridge / OpenSSH) of at least 0.95 each way.
 set -euo pipefail
 shopt -s inherit_errexit
 
 SIZE_MIB=${SIZE_MIB:-256}
 RUNS=${RUNS:-5}
 CIPHER=${CIPHER:-aes128-gcm@openssh.com}
+DIRECTIONS=${DIRECTIONS:-upload download}
 SSHD=${SSHD:-/usr/sbin/sshd}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -36,7 +39,11 @@ ssh-keygen -q -t ed25519 -N '' -f "$work/client_key"
 ssh-keygen -q -t ed25519 -N '' -f "$work/sshd_host_key"
 cp "$work/client_key.pub" "$work/authorized_keys"
 head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom >"$work/payload"
-mkdir -p "$work/sshd-dest"
+mkdir -p "$work/sshd-dest" "$work/sshd-src" "$work/bridge/outbox" "$work/got"
+# Downloads: the bridge serves outbox/ (the ERP's /outbox/results), sshd a
+# folder of its own; both copies are in the page cache after the warm-up.
+cp "$work/payload" "$work/bridge/outbox/payload"
+cp "$work/payload" "$work/sshd-src/payload"
 
 # OpenSSH: a throwaway sshd on a loopback port, as the current user.
 sshd_port=$((20000 + RANDOM % 20000))
@@ -96,6 +103,15 @@ upload() {
 	rm -f "$work/sshd-dest/payload"
 }
 
+# download TARGET: one timed download of the payload; prints seconds.
+download() {
+	local src=/outbox/results/payload
+	[ "$1" = openssh ] && src=$work/sshd-src/payload
+	session "$1" "get $src $work/got/payload"
+	cmp -s "$work/payload" "$work/got/payload" || { echo "download from $1 differs" >&2; exit 1; }
+	rm -f "$work/got/payload"
+}
+
 for _ in $(seq 50); do
 	sftp -q -b - -P "$sshd_port" -i "$work/client_key" -F /dev/null -o BatchMode=yes \
 		-o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
@@ -114,23 +130,28 @@ for target in bridge openssh; do
 	setup[$target]=$(for _ in 1 2 3; do session "$target" pwd; echo; done | median)
 done
 
-echo "upload of $SIZE_MIB MiB with sftp -c $CIPHER, $RUNS alternating runs"
 printf 'session set-up (subtracted): bridge %.3fs, openssh %.3fs\n' "${setup[bridge]}" "${setup[openssh]}"
-upload bridge >/dev/null # warm-up: page cache, first handshake
-upload openssh >/dev/null
-: >"$work/bridge.mbps"
-: >"$work/openssh.mbps"
-for i in $(seq "$RUNS"); do
-	if ((i % 2)); then order="bridge openssh"; else order="openssh bridge"; fi
-	for target in $order; do
-		secs=$(upload "$target")
-		net=$(awk -v s="$secs" -v o="${setup[$target]}" 'BEGIN { printf "%.3f", s - o }')
-		rate=$(mbps "$net")
-		echo "$rate" >>"$work/$target.mbps"
-		printf 'run %d  %-8s %6.3fs  transfer %6.3fs  %7s MB/s\n' "$i" "$target" "$secs" "$net" "$rate"
+summary=()
+for dir in $DIRECTIONS; do
+	case $dir in upload | download) ;; *) echo "unknown direction: $dir" >&2; exit 2 ;; esac
+	echo "$dir of $SIZE_MIB MiB with sftp -c $CIPHER, $RUNS alternating runs"
+	"$dir" bridge >/dev/null # warm-up: page cache, first handshake
+	"$dir" openssh >/dev/null
+	: >"$work/bridge.mbps"
+	: >"$work/openssh.mbps"
+	for i in $(seq "$RUNS"); do
+		if ((i % 2)); then order="bridge openssh"; else order="openssh bridge"; fi
+		for target in $order; do
+			secs=$("$dir" "$target")
+			net=$(awk -v s="$secs" -v o="${setup[$target]}" 'BEGIN { printf "%.3f", s - o }')
+			rate=$(mbps "$net")
+			echo "$rate" >>"$work/$target.mbps"
+			printf 'run %d  %-8s %6.3fs  transfer %6.3fs  %7s MB/s\n' "$i" "$target" "$secs" "$net" "$rate"
+		done
 	done
+	b=$(median <"$work/bridge.mbps")
+	o=$(median <"$work/openssh.mbps")
+	summary+=("$(printf '%-8s median   bridge %s MB/s   openssh %s MB/s   ratio %s (goal >= 0.95; SFTPGo ~0.9)' "$dir" "$b" "$o" \
+		"$(awk -v b="$b" -v o="$o" 'BEGIN { printf "%.2f", b / o }')")")
 done
-b=$(median <"$work/bridge.mbps")
-o=$(median <"$work/openssh.mbps")
-printf 'median   bridge %s MB/s   openssh %s MB/s   ratio %s (goal >= 0.95)\n' "$b" "$o" \
-	"$(awk -v b="$b" -v o="$o" 'BEGIN { printf "%.2f", b / o }')"
+printf '%s\n' "${summary[@]}"

@@ -1,7 +1,8 @@
 // Command sftpbench runs the bridge's SFTP server for bench/sftp-vs-openssh.sh:
-// one user "bench" with the given authorized key, one route "bench", and a
-// receiver that deletes every upload once it is handed over. It prints
-// "listening on ADDR" and serves until interrupted.
+// one user "bench" with the given authorized key, one route "bench", a
+// receiver that deletes every upload once it is handed over, and DIR/outbox
+// as the user's /outbox/results (and /outbox/statements) for downloads. It
+// prints "listening on ADDR" and serves until interrupted.
 package main
 
 import (

@@ -31,6 +31,11 @@ func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	stopProfile, err := startProfile(env.stderr) // benchmarks only; see profile.go
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	return serve(ctx, cfg, newLogger(cfg.Log, env.stderr), o)
 }
 

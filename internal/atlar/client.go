@@ -157,7 +157,12 @@ func New(cfg Config) (*Client, error) {
 		c.backMax = c.backBase
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: c.timeout}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// The pipeline's workers call Atlar side by side: keep their
+		// connections (and TLS sessions) rather than the default two, or
+		// every call beyond two dials and handshakes anew.
+		t.MaxIdleConnsPerHost = 64
+		c.http = &http.Client{Timeout: c.timeout, Transport: t}
 	}
 	if c.clock == nil {
 		c.clock = clockwork.NewRealClock()

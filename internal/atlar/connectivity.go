@@ -97,6 +97,18 @@ func (c *Client) CreateInstruction(ctx context.Context, connectionID, fileName s
 	return &in, nil
 }
 
+// ListInstructions returns every instruction pushed over a connection, all
+// pages. The bridge reads it only to resolve a create whose answer was lost
+// longer ago than Atlar remembers idempotency keys: instructions have no
+// externalId to look up.
+func (c *Client) ListInstructions(ctx context.Context, connectionID string) ([]Instruction, error) {
+	cid, err := pathSegment(connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("atlar list instructions: connection: %w", err)
+	}
+	return listAll[Instruction](ctx, c, connectionsPath+"/"+cid+"/instructions", connectionsPath+"/{cid}/instructions", nil, pageLimit)
+}
+
 // GetInstruction reads an instruction's status. One that does not exist
 // yields an error matching ErrNotFound.
 func (c *Client) GetInstruction(ctx context.Context, connectionID, id string) (*Instruction, error) {

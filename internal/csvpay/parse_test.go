@@ -396,7 +396,8 @@ func TestParse_LargeFile(t *testing.T) {
 }
 
 func BenchmarkParse(b *testing.B) {
-	data, p := benchFile(10_000)
+	const rows = 10_000
+	data, p := benchFile(rows)
 	opts := Options{Today: testToday}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
@@ -405,6 +406,7 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
 }
 
 func TestParse_WholeFileProblems(t *testing.T) {

@@ -26,6 +26,10 @@ type Drop struct {
 	Marker string
 	// Source is "folder" or "sftp:<user>".
 	Source string
+	// SHA256 is the hex sha256 of the bytes at Path when the sender has
+	// computed it already (the SFTP server does, while the bytes arrive);
+	// empty makes Claim read the file to hash it.
+	SHA256 string
 }
 
 // ErrUnknownRoute is returned by Claim for a folder no route owns.
@@ -49,10 +53,9 @@ func (p *Pipeline) claim(d Drop) (*state.File, error) {
 	if !ok {
 		return nil, fmt.Errorf("claim %s: %w %q", d.Path, ErrUnknownRoute, d.Route)
 	}
-	p.claimMu.Lock()
-	defer p.claimMu.Unlock()
+	defer p.claims.lock(d.Path)()
 
-	size, sum, err := hashFile(d.Path, r.MaxFileSize)
+	size, sum, err := hashFile(d.Path, r.MaxFileSize, d.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", d.Path, err)
 	}
@@ -107,9 +110,11 @@ func (p *Pipeline) moveToProcessing(f *state.File) error {
 	return nil
 }
 
-// hashFile returns the size and sha256 of a file. A file over max is not
-// read (its hash is left empty): it will be rejected for its size.
-func hashFile(path string, max int64) (int64, string, error) {
+// hashFile returns the size and sha256 of a file; known, when set, is the
+// sha256 the sender computed, and the file is then not read. A file over
+// max is not read (its hash is left empty): it will be rejected for its
+// size.
+func hashFile(path string, max int64, known string) (int64, string, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		return 0, "", err
@@ -124,6 +129,9 @@ func hashFile(path string, max int64) (int64, string, error) {
 	}
 	if max > 0 && st.Size() > max {
 		return st.Size(), "", nil
+	}
+	if known != "" {
+		return st.Size(), known, nil
 	}
 	h := sha256.New()
 	n, err := io.Copy(h, fh)

@@ -38,6 +38,7 @@ type Atlar interface {
 	ListConnections(ctx context.Context) ([]atlar.Connection, error)
 	CreateInstruction(ctx context.Context, connectionID, fileName string, content []byte, contentType, idempotencyKey string) (*atlar.Instruction, error)
 	GetInstruction(ctx context.Context, connectionID, id string) (*atlar.Instruction, error)
+	ListInstructions(ctx context.Context, connectionID string) ([]atlar.Instruction, error)
 }
 
 // Options are the pipeline's dependencies and tuning.
@@ -58,6 +59,10 @@ type Options struct {
 	AccountsTTL time.Duration
 	// OnSubmitted, if set, is told each file Atlar accepted (metrics).
 	OnSubmitted func(f *state.File)
+	// Sweep is how often every unfinished file is read from the journal
+	// to catch one the tracker's timetable lost (default 1m): a safety
+	// net only.
+	Sweep time.Duration
 }
 
 // Pipeline moves inbox files through their journey: claim, validate,
@@ -73,9 +78,9 @@ type Pipeline struct {
 	routes atomic.Pointer[map[string]*Route]
 	acct   *accounts
 
-	// claimMu serialises claims so the folder watcher and the SFTP server
-	// never journal the same bytes twice.
-	claimMu sync.Mutex
+	// claims serialises claims of one path so the folder watcher and the
+	// SFTP server never journal the same bytes twice.
+	claims pathLocks
 	// dupMu makes the duplicate check and entering Submitting atomic.
 	dupMu sync.Mutex
 
@@ -83,6 +88,8 @@ type Pipeline struct {
 	mu      sync.Mutex
 	pending map[string]bool // queued or running
 	again   map[string]bool // changed while running: run once more
+	sched   *schedule       // when each unfinished file is next due
+	fails   map[string]failLog
 
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
@@ -114,12 +121,17 @@ func New(o Options) (*Pipeline, error) {
 	if o.AccountsTTL <= 0 {
 		o.AccountsTTL = 10 * time.Minute
 	}
+	if o.Sweep <= 0 {
+		o.Sweep = time.Minute
+	}
 	p := &Pipeline{
 		j: o.Journal, api: o.API, lay: o.Layout, clock: o.Clock, log: o.Logger, opts: o,
 		acct:    newAccounts(o.API, o.Clock, o.AccountsTTL),
 		queue:   make(chan string, 1<<16),
 		pending: map[string]bool{},
 		again:   map[string]bool{},
+		sched:   newSchedule(),
+		fails:   map[string]failLog{},
 	}
 	if err := p.SetRoutes(o.Routes); err != nil {
 		return nil, err
@@ -195,10 +207,11 @@ func (p *Pipeline) enqueue(id string) {
 	select {
 	case p.queue <- id:
 	default:
-		// The queue is full: the tracker's sweep picks the file up again.
+		// The queue is full: the tracker offers the file again.
 		p.mu.Lock()
 		delete(p.pending, id)
 		p.mu.Unlock()
+		p.sched.set(id, p.clock.Now().Add(retryStep))
 	}
 }
 
@@ -216,8 +229,8 @@ func (p *Pipeline) work(ctx context.Context) {
 func (p *Pipeline) run(ctx context.Context, id string) {
 	for {
 		err := p.advance(ctx, id)
-		if err != nil && ctx.Err() == nil {
-			p.log.Warn("file step failed; will retry", "file_id", id, "err", err)
+		if ctx.Err() == nil {
+			p.logStep(id, err)
 		}
 		p.mu.Lock()
 		if p.again[id] && ctx.Err() == nil {
@@ -228,6 +241,45 @@ func (p *Pipeline) run(ctx context.Context, id string) {
 		delete(p.pending, id)
 		delete(p.again, id)
 		p.mu.Unlock()
+		p.reschedule(ctx, id, err)
 		return
 	}
+}
+
+// failLogEvery is how often a file whose step keeps failing is reported
+// again; the retries in between log at debug level.
+const failLogEvery = time.Minute
+
+// failLog is the last report of a file's failing step.
+type failLog struct {
+	at   time.Time
+	held int // failures since, logged at debug level only
+}
+
+// logStep reports a failed step, rate-limited per file: a step that fails
+// every second (a folder that cannot be written, Atlar down) must not
+// flood the log.
+func (p *Pipeline) logStep(id string, err error) {
+	now := p.clock.Now()
+	p.mu.Lock()
+	last, seen := p.fails[id]
+	switch {
+	case err == nil:
+		delete(p.fails, id)
+		p.mu.Unlock()
+		return
+	case seen && now.Sub(last.at) < failLogEvery:
+		last.held++
+		p.fails[id] = last
+		p.mu.Unlock()
+		p.log.Debug("file step failed; will retry", "file_id", id, "err", err)
+		return
+	}
+	p.fails[id] = failLog{at: now}
+	p.mu.Unlock()
+	if last.held > 0 {
+		p.log.Warn("file step failed; will retry", "file_id", id, "err", err, "failures_since_last_report", last.held)
+		return
+	}
+	p.log.Warn("file step failed; will retry", "file_id", id, "err", err)
 }

@@ -3,6 +3,7 @@ package inbound
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,18 +20,35 @@ import (
 // idempotent, which is what lets Recover call it blindly.
 func (p *Pipeline) place(f *state.File) error {
 	dst := p.lay.Abs(f.Path)
-	if atomicfile.Exists(dst) {
+	src := p.lay.Abs(layout.ProcessingRel(f.Route, f.ID, f.Name))
+	if src == dst {
 		return nil
 	}
-	src := p.lay.Abs(layout.ProcessingRel(f.Route, f.ID, f.Name))
-	if !atomicfile.Exists(src) {
-		return fmt.Errorf("place %s: original not found at %s nor %s", f.ID, src, dst)
+	// Decide from what is certain: the original still in processing/ must
+	// move. An error looking at the destination (its folder replaced by a
+	// file, a network share gone) is not "already there".
+	_, err := os.Lstat(src)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, err := os.Lstat(dst); err != nil {
+			return fmt.Errorf("place %s: original not found at %s nor %s: %w", f.ID, src, dst, err)
+		}
+		return nil // placed before
+	case err != nil:
+		return fmt.Errorf("place %s: %w", f.ID, err)
+	}
+	if _, err := os.Lstat(dst); err == nil {
+		return fmt.Errorf("place %s: both %s and %s exist; not overwriting", f.ID, src, dst)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("place %s: %w", f.ID, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return fmt.Errorf("place %s: %w", f.ID, err)
 	}
 	if strings.HasPrefix(f.Path, layout.FailedDir+"/") {
-		if err := atomicfile.Write(dst+".error.txt", []byte(ErrorReport(f)), 0o640); err != nil {
+		report := dst + ".error.txt"
+		removeTemps(report)
+		if err := atomicfile.Write(report, []byte(ErrorReport(f)), 0o640); err != nil {
 			return fmt.Errorf("place %s: error report: %w", f.ID, err)
 		}
 	}
@@ -41,6 +59,22 @@ func (p *Pipeline) place(f *state.File) error {
 	return nil
 }
 
+// removeTemps deletes the temp files an atomic write of final left when a
+// crash cut it short: nothing else would ever clean them from failed/.
+func removeTemps(final string) {
+	dir, base := filepath.Split(final)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if atomicfile.IsTemp(n) && strings.HasPrefix(n, "."+base+".") {
+			_ = os.Remove(filepath.Join(dir, n))
+		}
+	}
+}
+
 // ErrorReport is the .error.txt beside a failed original: what happened, in
 // words an operator understands without reading code.
 func ErrorReport(f *state.File) string {
@@ -49,10 +83,13 @@ func ErrorReport(f *state.File) string {
 	if f.State == state.Failed {
 		verb = "failed"
 	}
-	fmt.Fprintf(&b, "The payment file %q %s; nothing in it was paid", f.Name, verb)
-	if anyAccepted(f) {
-		b.Reset()
+	switch {
+	case f.Instruction != nil && f.Instruction.Status == StatusUnknown:
+		fmt.Fprintf(&b, "The payment file %q %s; whether Atlar received it is unknown", f.Name, verb)
+	case anyAccepted(f):
 		fmt.Fprintf(&b, "The payment file %q %s", f.Name, verb)
+	default:
+		fmt.Fprintf(&b, "The payment file %q %s; nothing in it was paid", f.Name, verb)
 	}
 	b.WriteString(".\n\n")
 	fmt.Fprintf(&b, "File id:   %s\nRoute:     %s\nReceived:  %s from %s\nSize:      %d bytes\nSHA-256:   %s\n",
@@ -78,6 +115,31 @@ func anyAccepted(f *state.File) bool {
 	return f.Instruction != nil && f.Instruction.ID != ""
 }
 
+// finishClaim completes a claim a crash interrupted, before the watcher and
+// the SFTP server start: the server deletes its stale temp uploads at
+// start, and the watcher would offer a visible file again as a new one, or
+// take a later file of the same name before it is complete if the old done
+// marker were left behind.
+func (p *Pipeline) finishClaim(f *state.File) {
+	if !atomicfile.Exists(p.lay.Abs(f.Path)) {
+		if err := p.moveToProcessing(f); err != nil {
+			p.log.Error("could not finish an interrupted claim; will retry", "file_id", f.ID, "path", f.InboxPath, "err", err)
+		}
+		return
+	}
+	if f.Marker == "" {
+		return
+	}
+	// Moved, but the crash came before the marker was consumed. A marker
+	// newer than the claim is the ERP's for a new file of that name: keep it.
+	marker := p.lay.Abs(f.Marker)
+	if st, err := os.Lstat(marker); err == nil && !st.ModTime().After(f.ReceivedAt) {
+		if err := os.Remove(marker); err != nil {
+			p.log.Warn("could not remove done marker", "file_id", f.ID, "path", f.Marker, "err", err)
+		}
+	}
+}
+
 // Recover resumes every file from the journal after a start or a crash:
 // received files still in the inbox are moved to processing, originals of
 // files that moved on are put where the journal says, and every unfinished
@@ -96,7 +158,10 @@ func (p *Pipeline) Recover() error {
 			}
 			continue
 		}
-		p.enqueue(f.ID) // advance finishes an interrupted claim
+		if f.State == state.Received {
+			p.finishClaim(f)
+		}
+		p.enqueue(f.ID)
 	}
 	// Originals left in processing/ by a crash after their final journal
 	// write.

@@ -97,6 +97,9 @@ func (p *Pipeline) createBatch(ctx context.Context, f *state.File, b state.Batch
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, fmt.Errorf("submit %s: journaled batch %d: %w", f.ID, b.Index+1, err)
 	}
+	if b, err = p.redate(f, b, &req); err != nil {
+		return nil, err
+	}
 	got, err := p.api.CreateCreditTransferBatch(ctx, &req, b.IdempotencyKey)
 	var ae *atlar.APIError
 	if errors.As(err, &ae) && isDuplicateExternalID(ae) {
@@ -249,6 +252,12 @@ func (p *Pipeline) submitInstruction(ctx context.Context, f *state.File) (bool, 
 		if err != nil {
 			return false, fmt.Errorf("submit %s: %w", id, err)
 		}
+	} else if p.keyExpired(ins.FirstTry) {
+		// An earlier attempt got no answer, and Atlar no longer remembers
+		// its key: resending blindly could push the file twice.
+		if next, done, err := p.resolveInstruction(ctx, f); done {
+			return next, err
+		}
 	}
 	data, err := os.ReadFile(p.lay.Abs(f.Path))
 	if err != nil {
@@ -277,8 +286,14 @@ func (p *Pipeline) submitInstruction(ctx context.Context, f *state.File) (bool, 
 		}
 		return false, p.retryLater(f, "submit instruction", err)
 	}
-	note := fmt.Sprintf("instruction created at Atlar on connection %s: %s (%s)", ins.ConnectionID, got.ID, got.Status)
-	f, err = p.j.Update(f.ID, "", func(f *state.File) error {
+	return p.instructionCreated(f, got, "created at Atlar")
+}
+
+// instructionCreated records the instruction Atlar holds for f.
+func (p *Pipeline) instructionCreated(f *state.File, got *atlar.Instruction, how string) (bool, error) {
+	id, ins := f.ID, f.Instruction
+	note := fmt.Sprintf("instruction %s on connection %s: %s (%s)", how, ins.ConnectionID, got.ID, got.Status)
+	f, err := p.j.Update(f.ID, "", func(f *state.File) error {
 		f.Instruction.ID = got.ID
 		f.Instruction.Status = got.Status
 		f.Instruction.RequestID = got.RequestID
@@ -288,7 +303,7 @@ func (p *Pipeline) submitInstruction(ctx context.Context, f *state.File) (bool, 
 	if err != nil {
 		return false, fmt.Errorf("submit %s: %w", id, err)
 	}
-	p.log.Info("instruction created", "file_id", f.ID, "instruction_id", got.ID, "connection_id", ins.ConnectionID, "request_id", got.RequestID)
+	p.log.Info("instruction "+how, "file_id", f.ID, "instruction_id", got.ID, "connection_id", ins.ConnectionID, "request_id", got.RequestID)
 	return p.submitted(f)
 }
 

@@ -10,34 +10,62 @@ import (
 	"github.com/atlarbridge/bridge/internal/state"
 )
 
-// track wakes up every second and queues each unfinished file whose next
-// poll or retry is due. It is also the safety net for files dropped from a
-// full queue.
+// track queues each unfinished file when its next poll or retry is due,
+// waking only then (see schedule). Every Sweep it also reads every
+// unfinished file from the journal: a safety net for a file the timetable
+// lost (a journal read that failed after its run).
 func (p *Pipeline) track(ctx context.Context) {
-	t := p.clock.NewTicker(time.Second)
-	defer t.Stop()
+	sweep := p.clock.NewTicker(p.opts.Sweep)
+	defer sweep.Stop()
+	timer := p.clock.NewTimer(p.opts.Sweep)
+	defer timer.Stop()
 	for {
+		ids, next, ok := p.sched.take(p.clock.Now())
+		for _, id := range ids {
+			p.enqueue(id)
+		}
+		wait := p.opts.Sweep
+		if ok {
+			wait = min(wait, max(p.clock.Until(next), 0))
+		}
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.Chan():
+		case <-timer.Chan():
+		case <-p.sched.wake:
+		case <-sweep.Chan():
 			p.sweep()
 		}
 	}
 }
 
-// sweep queues the files that are due.
+// sweepPage is how many files a sweep reads at a time: a backlog of
+// thousands is never all in memory at once.
+const sweepPage = 500
+
+// sweep queues the unfinished files that are due and puts the others on
+// the timetable.
 func (p *Pipeline) sweep() {
-	files, err := p.j.List(state.Filter{States: []state.State{state.Received, state.Validated, state.Submitting, state.Submitted}})
-	if err != nil {
-		p.log.Error("list files to track", "err", err)
-		return
-	}
-	now := p.clock.Now()
-	for _, f := range files {
-		if !now.Before(f.NextPollAt) {
+	flt := state.Filter{States: []state.State{state.Received, state.Validated, state.Submitting, state.Submitted}, Limit: sweepPage}
+	for {
+		files, err := p.j.List(flt)
+		if err != nil {
+			p.log.Error("list files to track", "err", err)
+			return
+		}
+		now := p.clock.Now()
+		for _, f := range files {
+			if now.Before(f.NextPollAt) {
+				p.sched.set(f.ID, f.NextPollAt)
+				continue
+			}
 			p.enqueue(f.ID)
 		}
+		if len(files) < sweepPage {
+			return
+		}
+		flt.After = files[len(files)-1].ID
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Layout is the folder tree under one storage root.
@@ -61,14 +62,41 @@ func (l Layout) Rel(abs string) (string, error) {
 	return filepath.ToSlash(r), nil
 }
 
+// MaxNameBytes bounds every name the bridge makes on disk from an ERP's
+// file name. File systems allow 255 bytes per name; a name must leave room
+// for what is added to it later (".error.txt", an atomic write's
+// ".<random>.tmp"), so an ERP name of 255 bytes still fits.
+const MaxNameBytes = 200
+
+// FitName shortens name to at most room bytes: it keeps the extension and
+// whole UTF-8 characters, and marks the cut with "~". Names that fit are
+// returned unchanged. The journal always keeps the full name.
+func FitName(name string, room int) string {
+	if len(name) <= room {
+		return name
+	}
+	stem, ext := name, ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= 16 {
+		stem, ext = name[:i], name[i:]
+	}
+	keep := max(room-len(ext)-1, 1)
+	for keep > 0 && keep < len(stem) && !utf8.RuneStart(stem[keep]) {
+		keep--
+	}
+	return stem[:min(keep, len(stem))] + "~" + ext
+}
+
 // ProcessingName is a claimed file's name in processing/: the file id keeps
 // two drops of the same name apart.
-func ProcessingName(id, name string) string { return id + "_" + name }
+func ProcessingName(id, name string) string {
+	return id + "_" + FitName(name, MaxNameBytes-len(id)-1)
+}
 
 // FinalName is an original's name in archive/ and failed/:
 // <UTC stamp>_<file id>_<name>.
 func FinalName(received time.Time, id, name string) string {
-	return received.UTC().Format("20060102T150405Z") + "_" + id + "_" + name
+	prefix := received.UTC().Format("20060102T150405Z") + "_" + id + "_"
+	return prefix + FitName(name, MaxNameBytes-len(prefix))
 }
 
 // Day is the archive/failed sub-folder for a time.

@@ -18,8 +18,8 @@ import (
 // delivery the ERP has not collected yet. It returns the delivered path
 // relative to the storage root.
 func (ob *Outbound) deliver(key, dir, name, alt string, data []byte) (string, error) {
-	ob.deliverMu.Lock()
-	defer ob.deliverMu.Unlock()
+	unlock := ob.names.lock(filepath.Join(dir, name))
+	defer unlock()
 	d, err := ob.j.GetDelivery(key)
 	switch {
 	case err == nil && d.Done:

@@ -31,6 +31,8 @@ type Journal interface {
 	SetMeta(key, value string) error
 	Get(id string) (*state.File, error)
 	Feed() *state.Feed
+	Changed(after string, limit int) ([]state.Change, error)
+	Seen(changes []state.Change) error
 }
 
 // Atlar is what outbound needs of the Atlar API.
@@ -69,12 +71,15 @@ type Options struct {
 	Statements Statements
 	Clock      clockwork.Clock
 	Logger     *slog.Logger
-	// Sweep is how often every file is checked, beyond the files the
-	// journal says were written (default 1m): a safety net only.
+	// Sweep is how often the files written since the last sweep are
+	// checked, beyond those the feed reported (default 1m): a safety net
+	// only.
 	Sweep time.Duration
 	// OnDelivered, if set, is told the kind of each file delivered
 	// ("ack", "result.xml", …, "statement") (metrics).
 	OnDelivered func(kind string)
+	// Workers is how many files' outputs are written at once (default 8).
+	Workers int
 }
 
 // Outbound writes the outbox.
@@ -89,9 +94,9 @@ type Outbound struct {
 	pollNow chan struct{}
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
-	// deliverMu serialises deliveries so the results and statement loops
-	// (and a redeliver) never race for one name.
-	deliverMu sync.Mutex
+	// names serialises deliveries to one name, so that the results
+	// writers, the statement loop and a redeliver never race for it.
+	names keyedMutex
 }
 
 // New builds outbound; call Recover, then Start.
@@ -107,6 +112,9 @@ func New(o Options) (*Outbound, error) {
 	}
 	if o.Sweep <= 0 {
 		o.Sweep = time.Minute
+	}
+	if o.Workers <= 0 {
+		o.Workers = 8
 	}
 	if o.Statements.PollInterval <= 0 {
 		o.Statements.PollInterval = 5 * time.Minute
@@ -175,8 +183,9 @@ func (ob *Outbound) Close(ctx context.Context) error {
 }
 
 // resultsLoop writes outputs for the files the journal says changed, and
-// sweeps every file at start and every Sweep in case a write was missed
-// (e.g. one that failed after a journal entry).
+// at start and every Sweep also sweeps every file written since the last
+// sweep (the journal's change marks survive a restart), in case a write
+// was missed (e.g. one that failed after a journal entry).
 func (ob *Outbound) resultsLoop(ctx context.Context, feed *state.Feed) {
 	t := ob.clock.NewTicker(ob.o.Sweep)
 	defer t.Stop()

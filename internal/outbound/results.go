@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/state"
+	"golang.org/x/sync/errgroup"
 )
 
 // Output kinds, each one file in outbox/results named <input>.<suffix>.
@@ -23,14 +26,58 @@ var suffix = map[string]string{
 	KindAck: "ack.xml", KindPending: "pending.xml", KindResultXML: "result.xml", KindResultCSV: "result.csv",
 }
 
-// WriteResults writes every output the journal says is due and not yet
-// written. It is idempotent: run it as often as you like.
+// WriteResults writes every output due for the files written since it last
+// looked (the journal's change marks), then marks those it settled as
+// seen. It is idempotent: run it as often as you like. A file settled and
+// not written since is not read again, so a journal of months of files
+// costs nothing here.
 func (ob *Outbound) WriteResults(ctx context.Context) error {
-	files, err := ob.j.List(state.Filter{States: []state.State{state.Submitted, state.Completed, state.Failed, state.Rejected}})
-	if err != nil {
-		return fmt.Errorf("write results: %w", err)
+	// A page at a time: a backlog of thousands of files is never all in
+	// memory at once.
+	const page = 256
+	after := ""
+	var errs []error
+	for {
+		changes, err := ob.j.Changed(after, page)
+		if err != nil {
+			return errors.Join(append(errs, fmt.Errorf("write results: %w", err))...)
+		}
+		files := make([]*state.File, 0, len(changes))
+		for _, ch := range changes {
+			f, err := ob.j.Get(ch.ID)
+			switch {
+			case errors.Is(err, state.ErrNotFound):
+				// Withdrawn since; its mark went with it.
+			case err != nil:
+				errs = append(errs, fmt.Errorf("write results: %w", err))
+			default:
+				files = append(files, f)
+			}
+		}
+		failed, err := ob.writeFiles(ctx, files)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			errs = append(errs, err)
+		}
+		// A file whose outputs were just written is marked again by that
+		// write, so Seen keeps it for the next look, which finds it
+		// settled.
+		var seen []state.Change
+		for _, ch := range changes {
+			if !failed[ch.ID] {
+				seen = append(seen, ch)
+			}
+		}
+		if err := ob.j.Seen(seen); err != nil {
+			errs = append(errs, fmt.Errorf("write results: %w", err))
+		}
+		if len(changes) < page {
+			return errors.Join(errs...)
+		}
+		after = changes[len(changes)-1].ID
 	}
-	return ob.writeFiles(ctx, files)
 }
 
 // writeResultsFor writes the outputs due for the given files.
@@ -46,25 +93,50 @@ func (ob *Outbound) writeResultsFor(ctx context.Context, ids []string) error {
 		}
 		files = append(files, f)
 	}
-	return ob.writeFiles(ctx, files)
+	_, err := ob.writeFiles(ctx, files)
+	return err
 }
 
-func (ob *Outbound) writeFiles(ctx context.Context, files []*state.File) error {
-	var errs []error
+// writeFiles writes the due outputs of several files at once (Workers):
+// each output waits for its fsyncs and journal commits, and outputs
+// written side by side share them. One file's outputs are written in turn.
+// failed holds the files an output of which could not be written.
+func (ob *Outbound) writeFiles(ctx context.Context, files []*state.File) (failed map[string]bool, err error) {
+	var (
+		mu   sync.Mutex
+		errs []error
+		g    errgroup.Group
+	)
+	failed = map[string]bool{}
+	g.SetLimit(ob.o.Workers)
 	for _, f := range files {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			break
 		}
 		if !f.State.Final() && f.State != state.Submitted {
 			continue
 		}
-		for _, kind := range ob.due(f) {
-			if err := ob.writeOutput(f, kind); err != nil {
-				errs = append(errs, err)
-			}
+		kinds := ob.due(f)
+		if len(kinds) == 0 {
+			continue
 		}
+		g.Go(func() error {
+			for _, kind := range kinds {
+				if err := ob.writeOutput(f, kind); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					failed[f.ID] = true
+					mu.Unlock()
+				}
+			}
+			return nil
+		})
 	}
-	return errors.Join(errs...)
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return failed, err
+	}
+	return failed, errors.Join(errs...)
 }
 
 // outputKey names an output in File.Outputs; a retried file's outputs are
@@ -110,8 +182,11 @@ func (ob *Outbound) writeOutput(f *state.File, kind string) error {
 		return fmt.Errorf("render %s of %s: %w", kind, f.ID, err)
 	}
 	key := fmt.Sprintf("file/%s/%d/%s", f.ID, f.Attempt, kind)
-	name := f.Name + "." + suffix[kind]
-	alt := f.Name + "." + f.ID + "." + suffix[kind]
+	// A name too long for the disk once suffixed is shortened
+	// (layout.FitName); the journal keeps the full one.
+	sfx := "." + suffix[kind]
+	name := layout.FitName(f.Name, layout.MaxNameBytes-len(sfx)) + sfx
+	alt := layout.FitName(f.Name, layout.MaxNameBytes-len(f.ID)-1-len(sfx)) + "." + f.ID + sfx
 	path, err := ob.deliver(key, ob.lay.Results(), name, alt, data)
 	if err != nil {
 		return err

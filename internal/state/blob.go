@@ -59,11 +59,14 @@ func (s *Store) Delete(id string) error {
 		if err := files.Delete([]byte(id)); err != nil {
 			return nil, err
 		}
-		states, err := bucket(tx, bucketStates)
+		if err := unindexState(tx, id, f.State); err != nil {
+			return nil, err
+		}
+		changed, err := bucket(tx, bucketChanged)
 		if err != nil {
 			return nil, err
 		}
-		if err := states.Delete(stateKey(f.State, id)); err != nil {
+		if err := changed.Delete([]byte(id)); err != nil {
 			return nil, err
 		}
 		dedupe, err := bucket(tx, bucketDedupe)

@@ -14,8 +14,10 @@ import (
 // time order, state index entries that disagree with their file, duplicate
 // index entries pointing at missing files or at files with another sha256
 // or msgId, files in a sent state (submitting, submitted, completed) missing
-// from the duplicate index, and deliveries with empty paths or a pending
-// mark that disagrees with Done. The error is for failing to read at all.
+// from the duplicate index, deliveries with empty paths or a pending
+// mark that disagrees with Done, change marks of missing files, and kept
+// counts that disagree with the state index. The error is for failing to
+// read at all.
 func (s *Store) Check() ([]string, error) {
 	var problems []string
 	report := func(format string, args ...any) {
@@ -23,7 +25,7 @@ func (s *Store) Check() ([]string, error) {
 	}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
-			if tx.Bucket(name) == nil {
+			if tx.Bucket(name) == nil && !derived(name) {
 				report("bucket %s is missing", name)
 			}
 		}
@@ -34,6 +36,14 @@ func (s *Store) Check() ([]string, error) {
 		checkStateIndex(tx, files, report)
 		checkDedupe(tx, files, report)
 		checkDeliveries(tx, report)
+		if tx.Bucket(bucketChanged) != nil {
+			checkChanged(tx, report)
+		}
+		if len(problems) == 0 && tx.Bucket(bucketCounts) != nil {
+			// The counts follow the state index: while the index itself
+			// is wrong, its problems are the ones to fix.
+			checkCounts(tx, report)
+		}
 		return nil
 	})
 	if err != nil {
@@ -194,6 +204,20 @@ func checkDeliveries(tx *bolt.Tx, report reportFunc) {
 	_ = pending.ForEach(func(k, _ []byte) error {
 		if deliveries.Get(k) == nil {
 			report("delivery %s: pending mark without a record", k)
+		}
+		return nil
+	})
+}
+
+// checkChanged reports change marks (changes.go) of files that do not exist.
+func checkChanged(tx *bolt.Tx, report reportFunc) {
+	files := tx.Bucket(bucketFiles)
+	_ = tx.Bucket(bucketChanged).ForEach(func(k, v []byte) error {
+		if files.Get(k) == nil {
+			report("change mark %s: no such file", k)
+		}
+		if len(v) != 8 {
+			report("change mark %s: bad value %x", k, v)
 		}
 		return nil
 	})

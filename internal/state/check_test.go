@@ -77,6 +77,7 @@ func TestStore_Check(t *testing.T) {
 				"state index: submitted points at missing file S",
 				"duplicate index: entry points at missing file S",
 				"duplicate index: entry points at missing file S",
+				"change mark S: no such file",
 			},
 		},
 		{

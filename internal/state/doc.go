@@ -13,11 +13,16 @@
 //
 // # Caveats
 //
-// One writer at a time. bbolt serialises write transactions, and every
-// write (Create, Update, PutDelivery, SetMeta, Unindex) is one fsynced
-// transaction. The function given to Update runs inside that transaction:
-// keep it short, do no I/O in it and never call the Store from it, or it
-// blocks every other writer (and deadlocks if it writes).
+// Group commit. bbolt runs one write transaction at a time and syncs each
+// twice, so writes (Create, Update, PutDelivery, SetMeta, Unindex, ...)
+// that arrive while a commit is under way wait and then share the next
+// transaction and its syncs (commit.go). Each write call still returns only
+// once its own transaction is durable. The function given to Update runs
+// inside that shared transaction: keep it short, do no I/O in it and never
+// call the Store from it, or it blocks every other writer (and deadlocks if
+// it writes). It may run more than once, on a freshly read File each time:
+// when another write of its transaction fails, each is retried alone. So it
+// must change only the File it is given, never variables outside it.
 //
 // One process at a time. Open takes an exclusive lock on the file; a second
 // Open fails with ErrLocked once Options.Timeout has passed. The running

@@ -21,10 +21,12 @@ func (s *Store) Create(f *File, note string) error {
 	if !knownState(f.State) {
 		return fmt.Errorf("create file %s: unknown state %q", f.ID, f.State)
 	}
-	// Work on a copy so that f is filled in only once the write committed.
-	c := *f
-	c.Steps = slices.Clone(f.Steps)
+	// Work on a copy so that f is filled in only once the write committed;
+	// a fresh one per run, since the write may run more than once.
+	var c File
 	_, committed, err := s.write("create", func(tx *bolt.Tx) (*File, error) {
+		c = *f
+		c.Steps = slices.Clone(f.Steps)
 		files, err := bucket(tx, bucketFiles)
 		if err != nil {
 			return nil, err
@@ -75,7 +77,9 @@ func (s *Store) Get(id string) (*File, error) {
 // indexes the file for FindDuplicate in the same transaction.
 //
 // fn runs inside the write transaction: it must be quick, do no I/O and not
-// call the Store.
+// call the Store. It may run more than once, each time on a freshly read
+// f, when a concurrent write sharing its transaction fails: it must change
+// only f, never variables outside it, so that only its last run counts.
 func (s *Store) Update(id, note string, fn func(f *File) error) (*File, error) {
 	op := "update"
 	if note != "" {
@@ -83,6 +87,7 @@ func (s *Store) Update(id, note string, fn func(f *File) error) (*File, error) {
 	}
 	var fnErr error
 	f, committed, err := s.write(op, func(tx *bolt.Tx) (*File, error) {
+		fnErr = nil // from an earlier run of this write
 		f, err := getFile(tx, id)
 		if err != nil {
 			return nil, err
@@ -222,28 +227,15 @@ func listByState(tx *bolt.Tx, flt Filter) ([]*File, error) {
 	return out, nil
 }
 
-// Counts returns how many files each route has in each state. It reads only
-// the state index, so it stays fast on a large journal.
+// Counts returns how many files each route has in each state. It reads
+// counts the journal keeps up to date (counts.go), so it costs the same on
+// a journal of months as on a new one.
 func (s *Store) Counts() (map[string]map[State]int, error) {
-	counts := map[string]map[State]int{}
+	var counts map[string]map[State]int
 	err := s.db.View(func(tx *bolt.Tx) error {
-		idx, err := bucket(tx, bucketStates)
-		if err != nil {
-			return err
-		}
-		return idx.ForEach(func(k, route []byte) error {
-			st, _, ok := bytes.Cut(k, []byte{0})
-			if !ok {
-				return fmt.Errorf("bad state index key %q", k)
-			}
-			byState := counts[string(route)]
-			if byState == nil {
-				byState = map[State]int{}
-				counts[string(route)] = byState
-			}
-			byState[State(st)]++
-			return nil
-		})
+		var err error
+		counts, err = readCounts(tx)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("count files: %w", err)
@@ -265,16 +257,10 @@ func putFile(tx *bolt.Tx, f *File, old State) error {
 	if err := files.Put([]byte(f.ID), data); err != nil {
 		return err
 	}
-	idx, err := bucket(tx, bucketStates)
-	if err != nil {
+	if err := markChanged(tx, f.ID); err != nil {
 		return err
 	}
-	if old != "" && old != f.State {
-		if err := idx.Delete(stateKey(old, f.ID)); err != nil {
-			return err
-		}
-	}
-	return idx.Put(stateKey(f.State, f.ID), []byte(f.Route))
+	return indexState(tx, f.ID, f.Route, old, f.State)
 }
 
 // getFile decodes the file with the given id; the result owns its memory.

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -29,11 +30,21 @@ var (
 	bucketPending    = []byte("pending")    // key of a delivery with Done == false → 0x01
 	bucketMeta       = []byte("meta")       // key → value
 	bucketBlobs      = []byte("blobs")      // key → bytes (journaled request bodies)
+	bucketChanged    = []byte("changed")    // id → sequence of its latest write, until marked seen (changes.go)
+	bucketCounts     = []byte("counts")     // route NUL state → files (counts.go)
 	bucketSchema     = []byte("schema")     // "version" → schemaVersion
 
 	allBuckets = [][]byte{bucketFiles, bucketStates, bucketDedupe, bucketByFile,
-		bucketDeliveries, bucketPending, bucketMeta, bucketBlobs, bucketSchema}
+		bucketDeliveries, bucketPending, bucketMeta, bucketBlobs, bucketChanged, bucketCounts, bucketSchema}
 )
+
+// derived reports whether a bucket is derived from the others, added by a
+// later bridge: a journal of an earlier one lacks it until a writable Open
+// builds it, and a read-only Open (the CLI while no bridge runs) does
+// without.
+func derived(name []byte) bool {
+	return bytes.Equal(name, bucketChanged) || bytes.Equal(name, bucketCounts)
+}
 
 // Options configure Open.
 type Options struct {
@@ -68,6 +79,12 @@ type Store struct {
 	mu     sync.Mutex
 	subs   map[*subscriber]struct{}
 	closed bool
+
+	// wmu guards the group commit (commit.go): the writes waiting for the
+	// next transaction, and whether a caller is committing now.
+	wmu     sync.Mutex
+	queue   []*writeCall
+	leading bool
 }
 
 // Open opens the journal at path, creating it (parent directory 0700, file
@@ -131,9 +148,23 @@ func (s *Store) init(readOnly bool) error {
 		if err := check(tx); err != nil {
 			return err
 		}
+		tracked := tx.Bucket(bucketChanged) != nil
+		counted := tx.Bucket(bucketCounts) != nil
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		if !tracked {
+			// A journal from before changes were tracked: every file
+			// counts as changed once.
+			if err := markAllChanged(tx); err != nil {
+				return err
+			}
+		}
+		if !counted {
+			if err := recount(tx); err != nil {
+				return err
 			}
 		}
 		b := tx.Bucket(bucketSchema)
@@ -181,24 +212,27 @@ func (s *Store) Backup(w io.Writer) error {
 // wherever the bridge runs.
 func (s *Store) now() time.Time { return s.clock.Now().UTC() }
 
-// write runs fn in one write transaction and, once committed, wakes the
-// subscribers and calls AfterCommit with op and the file fn returned.
-// committed tells the caller whether err is AfterCommit's (the write
-// stands; return err as is) or the transaction's (nothing was written).
+// write runs fn in a write transaction, shared with concurrent writes
+// (commit.go), and, once committed, wakes the subscribers and calls
+// AfterCommit with op and the file fn returned. committed tells the caller
+// whether err is AfterCommit's (the write stands; return err as is) or the
+// transaction's (nothing was written).
+//
+// fn may run more than once, each time in a fresh transaction, when a write
+// sharing its transaction fails: it must work only on what it reads in tx
+// and on its own local copies, so that only its last run counts.
 func (s *Store) write(op string, fn func(tx *bolt.Tx) (*File, error)) (f *File, committed bool, err error) {
 	if s.beforeWrite != nil {
 		if err := s.beforeWrite(op); err != nil {
 			return nil, false, err
 		}
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		var err error
-		f, err = fn(tx)
-		return err
-	})
-	if err != nil {
-		return nil, false, err
+	c := &writeCall{fn: fn}
+	s.commit(c)
+	if c.err != nil {
+		return nil, false, c.err
 	}
+	f = c.file
 	id := ""
 	if f != nil {
 		id = f.ID

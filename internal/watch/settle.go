@@ -35,6 +35,16 @@ type entry struct {
 
 	due   time.Time // when to check next; the heap's key
 	index int       // in the heap, -1 when not in it
+
+	// busy is set while the handler has the file; again notes an event
+	// meanwhile (the path may hold a new file once the handler is done).
+	busy, again bool
+}
+
+// handled is the outcome of one handler call.
+type handled struct {
+	e   *entry
+	err error
 }
 
 // observe notes that dir/name exists or changed. An event makes the watcher
@@ -49,20 +59,28 @@ func (w *Watcher) observe(r *route, name string, now time.Time, event bool) {
 	}
 	path := filepath.Join(r.Path, name)
 	e := w.files[path]
-	if e == nil {
+	switch {
+	case e == nil:
 		e = &entry{path: path, name: name, dir: r.Path, size: -1, index: -1}
 		w.files[path] = e
-	} else if !event {
+	case e.busy:
+		e.again = e.again || event
+		return
+	case !event:
 		return
 	}
 	w.schedule(e, now)
 }
 
 // runDue checks the files whose deadline has passed, at most
-// maxChecksPerTurn of them; more reports that some are still due.
+// maxChecksPerTurn of them; more reports that some are still due. It stops
+// when every handler is busy: a handler coming back wakes the loop.
 func (w *Watcher) runDue(ctx context.Context) (more bool) {
 	now := w.clock.Now()
 	for n := 0; len(w.due) > 0 && !w.due[0].due.After(now); n++ {
+		if w.busy >= w.handlers {
+			return false
+		}
 		if n == maxChecksPerTurn || ctx.Err() != nil {
 			return true
 		}
@@ -111,8 +129,33 @@ func (w *Watcher) check(ctx context.Context, e *entry) {
 	}
 
 	c := Candidate{Route: r.Route, Path: e.path, Name: e.name, Size: size, ModTime: mod, Marker: marker}
-	err = w.handler(ctx, c)
+	e.busy = true
+	w.busy++
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		w.handled <- handled{e: e, err: w.handler(ctx, c)}
+	}()
+}
+
+// finish takes a handler call's outcome: the file is forgotten once
+// handed over, or offered again after a backoff.
+func (w *Watcher) finish(ctx context.Context, h handled) {
+	w.busy--
+	e, err := h.e, h.err
+	e.busy = false
+	r := w.routes[e.dir]
+	if w.files[e.path] != e || r == nil {
+		return // its folder is no longer watched
+	}
 	if err == nil {
+		if e.again {
+			// Something happened at the path meanwhile: look again, as
+			// at a new file, before forgetting it.
+			e.again, e.size, e.failures, e.retryAt = false, -1, 0, time.Time{}
+			w.schedule(e, w.clock.Now())
+			return
+		}
 		w.forget(e)
 		return
 	}
@@ -121,7 +164,7 @@ func (w *Watcher) check(ctx context.Context, e *entry) {
 	}
 	e.failures++
 	delay := backoff(e.failures, w.rescan)
-	now = w.clock.Now()
+	now := w.clock.Now()
 	e.retryAt = now.Add(delay)
 	if e.failures == 1 || now.Sub(e.lastLog) >= logEvery {
 		w.log.Warn("inbox file not claimed, will offer it again",
@@ -167,9 +210,12 @@ func (w *Watcher) forgetFolder(dir string) {
 }
 
 // armTimer points the single timer at the earliest deadline, or at once
-// when a turn ended with files still due.
+// when a turn ended with files still due. While every handler is busy it
+// waits for one to come back instead.
 func (w *Watcher) armTimer(now bool) {
 	switch {
+	case w.busy >= w.handlers:
+		w.timer.Stop()
 	case now:
 		w.timer.Reset(0)
 	case len(w.due) == 0:

@@ -37,8 +37,9 @@ type Candidate struct {
 // away. An error means "not now" (a Windows sharing violation because the
 // writer still holds the file, a transient journal error): the watcher logs
 // it, rate-limited, and offers the file again after a backoff (1s, 2s, 4s …
-// capped at the rescan interval). Handlers are called one at a time per
-// watcher, with the context given to Start.
+// capped at the rescan interval). Up to Options.Handlers calls run at once
+// (default one at a time), never two for the same file, each with the
+// context given to Start.
 type Handler func(ctx context.Context, c Candidate) error
 
 // Options tune a Watcher.
@@ -54,6 +55,11 @@ type Options struct {
 	// Logger receives handler errors (rate-limited) and scan errors;
 	// default slog.Default().
 	Logger *slog.Logger
+	// Handlers is how many handler calls may run at once; default 1. A
+	// claim waits for a journal commit, and claims made side by side
+	// share one: with thousands of files dropped at once, more handlers
+	// hand them over several times faster.
+	Handlers int
 }
 
 // Watcher watches inbox folders. Construct it with New, then Start it, and
@@ -64,6 +70,12 @@ type Watcher struct {
 	rescan  time.Duration
 	clock   clockwork.Clock
 	log     *slog.Logger
+	// handlers caps the handler calls in flight; busy counts them (loop).
+	handlers int
+	busy     int
+	// handled brings each handler call's outcome back to the loop; it has
+	// room for every call in flight, so a call never blocks on it.
+	handled chan handled
 
 	// mu guards the life cycle fields.
 	mu      sync.Mutex
@@ -115,12 +127,17 @@ func New(dirs []Dir, h Handler, o Options) *Watcher {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Handlers <= 0 {
+		o.Handlers = 1
+	}
 	return &Watcher{
 		handler:   h,
 		settle:    o.Settle,
 		rescan:    o.Rescan,
 		clock:     o.Clock,
 		log:       o.Logger,
+		handlers:  o.Handlers,
+		handled:   make(chan handled, o.Handlers),
 		dirs:      append([]Dir(nil), dirs...),
 		done:      make(chan struct{}),
 		wake:      make(chan struct{}, 1),
@@ -168,8 +185,8 @@ func (w *Watcher) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the watcher and waits for its goroutines, including a handler
-// call in progress (its context is cancelled). Close is idempotent.
+// Close stops the watcher and waits for its goroutines, including handler
+// calls in progress (their context is cancelled). Close is idempotent.
 func (w *Watcher) Close() error {
 	w.mu.Lock()
 	if w.closed {
@@ -258,6 +275,8 @@ func (w *Watcher) run(ctx context.Context) {
 			w.scanAll()
 		case req := <-w.setReq:
 			req.reply <- w.applyDirs(req.dirs)
+		case h := <-w.handled:
+			w.finish(ctx, h)
 		}
 	}
 }

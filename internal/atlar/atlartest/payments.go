@@ -253,8 +253,17 @@ func (s *Server) handleListPayments(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	now := s.clock.Now()
 	s.advance(now)
+	src := s.payments
+	if id := q.Get("batchId"); id != "" {
+		// Only that batch's payments can match: don't render every other
+		// one (a benchmark backlog holds tens of thousands).
+		src = nil
+		if b := s.batchByRef(id); b != nil {
+			src = b.payments
+		}
+	}
 	items := []paymentJSON{}
-	for _, p := range s.payments {
+	for _, p := range src {
 		v := s.paymentView(p, now)
 		if !paymentMatches(v, p, q.Get) {
 			continue
