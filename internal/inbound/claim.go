@@ -55,6 +55,10 @@ func (p *Pipeline) claim(d Drop) (*state.File, error) {
 	}
 	defer p.claims.lock(d.Path)()
 
+	before, err := os.Stat(d.Path)
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: %w", d.Path, err)
+	}
 	size, sum, err := hashFile(d.Path, r.MaxFileSize, d.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("claim %s: %w", d.Path, err)
@@ -85,6 +89,9 @@ func (p *Pipeline) claim(d Drop) (*state.File, error) {
 		if derr := p.j.Delete(f.ID); derr != nil {
 			return nil, errors.Join(err, derr)
 		}
+		return nil, err
+	}
+	if f, err = p.recheck(f, before, r.MaxFileSize); err != nil {
 		return nil, err
 	}
 	p.log.Info("file received", "file_id", f.ID, "route", f.Route, "name", f.Name,
@@ -139,4 +146,27 @@ func hashFile(path string, max int64, known string) (int64, string, error) {
 		return 0, "", fmt.Errorf("read: %w", err)
 	}
 	return n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// recheck guards against a writer that finished between the hash and the
+// move: if the moved file is not the one that was hashed (size or mtime
+// changed), it is hashed again and the journal corrected before anything
+// else reads the record, so duplicate checks see the bytes that are sent.
+func (p *Pipeline) recheck(f *state.File, before os.FileInfo, max int64) (*state.File, error) {
+	after, err := os.Stat(p.lay.Abs(f.Path))
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: %w", f.Name, err)
+	}
+	if after.Size() == before.Size() && after.ModTime().Equal(before.ModTime()) {
+		return f, nil
+	}
+	size, sum, err := hashFile(p.lay.Abs(f.Path), max, "")
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: %w", f.Name, err)
+	}
+	note := fmt.Sprintf("the file changed while it was claimed: now %d bytes, hashed again", size)
+	return p.j.Update(f.ID, note, func(f *state.File) error {
+		f.Size, f.SHA256 = size, sum
+		return nil
+	})
 }
