@@ -167,3 +167,51 @@ func TestCLI_HashPassword(t *testing.T) {
 	require.True(t, strings.HasPrefix(h, "$2"), h)
 	require.NotContains(t, out.String()+errOut.String(), "s3cret")
 }
+
+// redeliver writes a delivered statement to the outbox again, through the
+// running bridge and, once it stopped, on its own.
+func TestCLI_Redeliver(t *testing.T) {
+	tb := newTestBridge(t)
+	cfgPath := writeConfig(t, tb, tb.cfg.Atlar.BaseURL)
+	reports := tb.fake.Reports()
+	require.NotEmpty(t, reports)
+	id := reports[0].ID
+	var first string
+	require.Eventually(t, func() bool {
+		entries, _ := os.ReadDir(tb.path("outbox", "statements"))
+		for _, e := range entries {
+			if strings.Contains(e.Name(), id) {
+				first = e.Name()
+				return true
+			}
+		}
+		return false
+	}, 15*time.Second, 20*time.Millisecond)
+	require.NoError(t, os.Remove(tb.path("outbox", "statements", first)), "the ERP took it")
+
+	out, errOut, code := runCLI(t, "redeliver", id, "--config", cfgPath)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, id)
+	require.FileExists(t, tb.path("outbox", "statements", first))
+
+	tb.stop()
+	out, errOut, code = runCLI(t, "redeliver", id, "--config", cfgPath)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, id)
+	_, _, code = runCLI(t, "redeliver", "no-such-report", "--config", cfgPath)
+	require.Equal(t, 1, code)
+}
+
+func TestCLI_Hostkey(t *testing.T) {
+	tb, _, _ := sftpBridge(t)
+	cfgPath := filepath.Join(tb.root, "config.toml")
+	t.Setenv("TEST_ATLAR_SECRET", "demo-secret")
+	cfg := fmt.Sprintf(testConfig, tb.cfg.Atlar.BaseURL, tb.root, false) +
+		fmt.Sprintf("\n[sftp]\nenabled = false\nhost_key_dir = %q\n", tb.cfg.SFTP.HostKeyDir)
+	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+	out, errOut, code := runCLI(t, "hostkey", "--config", cfgPath)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "SHA256:")
+	require.Contains(t, out, "ssh-ed25519")
+	require.Contains(t, out, "ssh-rsa")
+}

@@ -119,7 +119,7 @@ retention = "720h"
 retention = "9600h"
 
 [inbound]
-workers = 4
+workers = 16
 
 [alerts]
 stuck_after = "15m"

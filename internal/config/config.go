@@ -180,7 +180,7 @@ type Archive struct {
 
 // Inbound tunes the inbound pipeline.
 type Inbound struct {
-	Workers int `toml:"workers"` // files processed at once, default 4
+	Workers int `toml:"workers"` // files processed at once, default 16
 }
 
 // Alerts raise error logs, status warnings and metrics.

@@ -63,7 +63,7 @@ func Default() *Config {
 		},
 		Outbox:  Outbox{Retention: D(720 * time.Hour)},
 		Archive: Archive{Retention: D(9600 * time.Hour)},
-		Inbound: Inbound{Workers: 4},
+		Inbound: Inbound{Workers: 16},
 		Alerts: Alerts{
 			StuckAfter:   D(15 * time.Minute),
 			StatementGap: D(36 * time.Hour),

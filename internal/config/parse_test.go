@@ -122,7 +122,7 @@ func TestParse_Defaults(t *testing.T) {
 	assert.Equal(t, want.Atlar.BaseURL, c.Atlar.BaseURL)
 	assert.Equal(t, want.Statements, c.Statements)
 	assert.Equal(t, want.Results, c.Results)
-	assert.Equal(t, 4, c.Inbound.Workers)
+	assert.Equal(t, 16, c.Inbound.Workers)
 	assert.Equal(t, "./data", c.Storage.Root, "Parse leaves paths as written")
 	assert.Equal(t, filepath.Join("data", "hostkeys"), c.SFTP.HostKeyDir)
 	assert.False(t, c.SFTP.Enabled)

@@ -49,7 +49,7 @@ type Options struct {
 	Routes  []Route
 	Clock   clockwork.Clock
 	Logger  *slog.Logger
-	// Workers is how many files advance at once (default 4).
+	// Workers is how many files advance at once (default 16).
 	Workers int
 	// PollInterval is the first wait before asking Atlar about a submitted
 	// file; MaxPoll caps the backoff; MaxWait is when waiting is reported
@@ -107,7 +107,7 @@ func New(o Options) (*Pipeline, error) {
 		o.Logger = slog.Default()
 	}
 	if o.Workers <= 0 {
-		o.Workers = 4
+		o.Workers = 16
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 10 * time.Second
