@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -28,7 +29,7 @@ const version = "9.8.7-pkgtest.1"
 func TestBuild_Artefacts(t *testing.T) {
 	needTool(t, "bash")
 	needTool(t, "dpkg-deb")
-	root := moduleRoot(t)
+	root := sharedtest.RepoRoot(t)
 	dist := t.TempDir()
 	cmd := exec.Command("bash", filepath.Join(root, "packaging", "build.sh"), "v"+version)
 	cmd.Env = append(os.Environ(), "DIST="+dist)
@@ -157,7 +158,7 @@ func TestBuild_Artefacts(t *testing.T) {
 // TestConfig_Packaged checks the config the packages install: it
 // validates, and points where the unit lets the service write.
 func TestConfig_Packaged(t *testing.T) {
-	f, err := os.Open(filepath.Join(moduleRoot(t), "packaging", "config.toml"))
+	f, err := os.Open(filepath.Join(sharedtest.RepoRoot(t), "packaging", "config.toml"))
 	require.NoError(t, err)
 	defer f.Close()
 	cfg, err := config.Parse(f, "/etc/atlar-bridge/config.toml")
@@ -182,7 +183,7 @@ func TestConfig_Packaged(t *testing.T) {
 // ExecStart pointing at a binary that exists here), and checks the
 // directives the package promises in any case.
 func TestUnit_Verify(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "packaging", "atlar-bridge.service"))
+	data, err := os.ReadFile(filepath.Join(sharedtest.RepoRoot(t), "packaging", "atlar-bridge.service"))
 	require.NoError(t, err)
 	unit := string(data)
 	for _, line := range []string{
@@ -221,7 +222,7 @@ func TestScripts_Syntax(t *testing.T) {
 				needTool(t, "bash")
 				shell = "bash"
 			}
-			out, err := exec.Command(shell, "-n", filepath.Join(moduleRoot(t), "packaging", s)).CombinedOutput()
+			out, err := exec.Command(shell, "-n", filepath.Join(sharedtest.RepoRoot(t), "packaging", s)).CombinedOutput()
 			require.NoError(t, err, "%s", out)
 		})
 	}
@@ -249,21 +250,6 @@ func run(t *testing.T, name string, args ...string) string {
 	out, err := cmd.Output()
 	require.NoError(t, err, "%s %s: %s", name, strings.Join(args, " "), stderr.String())
 	return string(out)
-}
-
-// moduleRoot is the folder holding go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "go.mod not found")
-		dir = parent
-	}
 }
 
 func keys(m map[string][]byte) []string {

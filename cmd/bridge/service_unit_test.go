@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -28,7 +29,7 @@ func init() {
 func TestSystemdUnit_Packaged(t *testing.T) {
 	got, err := packagedUnit().render()
 	require.NoError(t, err)
-	path := filepath.Join(moduleRoot(t), "packaging", "atlar-bridge.service")
+	path := filepath.Join(sharedtest.RepoRoot(t), "packaging", "atlar-bridge.service")
 	if updateGolden() {
 		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
 	}
@@ -87,19 +88,4 @@ func TestSystemdUnit_For(t *testing.T) {
 			assert.Error(t, err, root)
 		}
 	})
-}
-
-// moduleRoot is the folder holding go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "go.mod not found")
-		dir = parent
-	}
 }

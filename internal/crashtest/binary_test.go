@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/sftpserver"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -83,7 +84,7 @@ func bridgeBinary(t *testing.T) string {
 		}
 		args = append(args, "./cmd/bridge")
 		cmd := exec.Command(goTool, args...)
-		cmd.Dir = moduleRoot(t)
+		cmd.Dir = sharedtest.RepoRoot(t)
 		start := time.Now()
 		if b, err := cmd.CombinedOutput(); err != nil {
 			shared.buildErr = fmt.Errorf("go %v: %w\n%s", args, err, b)
@@ -110,21 +111,6 @@ func hostKeys(t *testing.T) string {
 	})
 	require.NoError(t, shared.keysErr)
 	return shared.keysDir
-}
-
-// moduleRoot is the folder holding go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, parent, dir, "go.mod not found")
-		dir = parent
-	}
 }
 
 // seed returns the run's seed (CRASHTEST_SEED, else random), logged up

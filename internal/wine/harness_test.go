@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -55,33 +56,18 @@ func needWine(t *testing.T) wine {
 	if _, err := os.Stat(dll); err != nil {
 		missing("wine prefix %s is not prepared: %v", prefix, err)
 	}
-	runSh := filepath.Join(repoRoot(t), "..", "shared", "tools", "windows", "run.sh")
+	runSh := filepath.Join(sharedtest.RepoRoot(t), "..", "shared", "tools", "windows", "run.sh")
 	if _, err := os.Stat(runSh); err != nil {
 		missing("%v", err)
 	}
 	return wine{runSh: runSh, prefix: prefix}
 }
 
-// repoRoot walks up from the package folder to the folder holding go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "no go.mod above the test's folder")
-		dir = parent
-	}
-}
-
 // buildWindows cross-compiles a package of this module to out.
 func buildWindows(t *testing.T, pkg, out string) {
 	t.Helper()
 	cmd := exec.Command("go", "build", "-o", out, pkg)
-	cmd.Dir = repoRoot(t)
+	cmd.Dir = sharedtest.RepoRoot(t)
 	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	b, err := cmd.CombinedOutput()
 	require.NoError(t, err, "GOOS=windows go build %s:\n%s", pkg, b)
