@@ -77,6 +77,15 @@ func (c *Client) bearer(ctx context.Context) (string, error) {
 			return tok.value, nil
 		}
 		ch := c.flight.DoChan(strconv.FormatUint(gen, 10), func() (any, error) {
+			// A fetch that finished between our cache check and this call
+			// already left a token: use it instead of fetching again.
+			c.mu.Lock()
+			cur := c.tok
+			same := c.gen == gen
+			c.mu.Unlock()
+			if same && cur.value != "" && c.clock.Now().Before(cur.refreshAt) {
+				return cur.value, nil
+			}
 			v, err := c.fetchToken(ctx, gen, key, secret)
 			if err != nil && ctx.Err() != nil {
 				return nil, errLeaderGone{err}
