@@ -181,6 +181,8 @@ func TestBridge_CSVEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, csv, string(archived), "the original is archived byte for byte")
 	require.Equal(t, 1, len(tb.fake.Batches()))
+	_, err = tb.app.store.GetBlob(fmt.Sprintf("batch/%s/0/0", f.ID))
+	require.ErrorIs(t, err, state.ErrNotFound, "the journaled request body is dropped once Atlar accepted the file")
 	assertQuiet(t, tb)
 }
 

@@ -125,6 +125,9 @@ func (p *Pipeline) validate(ctx context.Context, f *state.File) (bool, error) {
 	return true, nil
 }
 
+// batchBlobPrefix is the key prefix of every journaled batch of a file.
+func batchBlobPrefix(id string) string { return "batch/" + id + "/" }
+
 func batchBlob(id string, attempt, n int) string {
 	return fmt.Sprintf("batch/%s/%d/%d", id, attempt, n)
 }

@@ -26,6 +26,7 @@ type Journal interface {
 	Unindex(id string) error
 	PutBlob(key string, data []byte) error
 	GetBlob(key string) ([]byte, error)
+	DeleteBlobs(prefix string) error
 }
 
 // Atlar is what inbound needs of the Atlar API.

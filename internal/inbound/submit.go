@@ -234,6 +234,11 @@ func (p *Pipeline) submitted(f *state.File) (bool, error) {
 	if p.opts.OnSubmitted != nil && f.State == state.Submitted {
 		p.opts.OnSubmitted(f)
 	}
+	// The request bodies were only kept to resend them identically; with
+	// the submission settled they are dead weight in the journal.
+	if err := p.j.DeleteBlobs(batchBlobPrefix(id)); err != nil {
+		p.log.Warn("could not drop journaled request bodies", "file_id", id, "err", err)
+	}
 	return true, p.place(f)
 }
 

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -90,6 +91,33 @@ func (s *Store) Delete(id string) error {
 	})
 	if !committed {
 		return fmt.Errorf("delete file %s: %w", id, err)
+	}
+	return err
+}
+
+// DeleteBlobs removes every blob whose key starts with prefix: inbound
+// drops a file's journaled request bodies once Atlar accepted it, so the
+// journal does not grow by every payment ever sent.
+func (s *Store) DeleteBlobs(prefix string) error {
+	if prefix == "" {
+		return fmt.Errorf("delete blobs: empty prefix")
+	}
+	_, committed, err := s.write("blob", func(tx *bolt.Tx) (*File, error) {
+		b, err := bucket(tx, bucketBlobs)
+		if err != nil {
+			return nil, err
+		}
+		c := b.Cursor()
+		p := []byte(prefix)
+		for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Seek(p) {
+			if err := c.Delete(); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	})
+	if !committed {
+		return fmt.Errorf("delete blobs %s: %w", prefix, err)
 	}
 	return err
 }

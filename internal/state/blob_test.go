@@ -37,3 +37,20 @@ func TestStore_Delete(t *testing.T) {
 	require.ErrorIs(t, s.Delete("A"), ErrNotFound)
 	// openTest's cleanup runs Check: nothing dangles.
 }
+
+func TestStore_DeleteBlobs(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	for _, k := range []string{"batch/F1/0/0", "batch/F1/0/1", "batch/F1/1/0", "batch/F10/0/0", "batch/F2/0/0"} {
+		require.NoError(t, s.PutBlob(k, []byte(k)))
+	}
+	require.NoError(t, s.DeleteBlobs("batch/F1/"))
+	for _, k := range []string{"batch/F1/0/0", "batch/F1/0/1", "batch/F1/1/0"} {
+		_, err := s.GetBlob(k)
+		require.ErrorIs(t, err, ErrNotFound, k)
+	}
+	for _, k := range []string{"batch/F10/0/0", "batch/F2/0/0"} {
+		_, err := s.GetBlob(k)
+		require.NoError(t, err, "%s is another file's", k)
+	}
+	require.Error(t, s.DeleteBlobs(""))
+}
