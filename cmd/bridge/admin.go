@@ -18,7 +18,7 @@ import (
 
 func cmdRedeliver(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("redeliver")
-	cfgPath := fs.String("config", "config.toml", "config file")
+	cfgPath := configFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -64,11 +64,8 @@ func redeliverOffline(ctx context.Context, j *journalAccess, reportID string) (s
 
 func cmdHostkey(_ context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("hostkey")
-	cfgPath := fs.String("config", "config.toml", "config file")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	cfgPath := configFlag(fs)
+	cfg, _, err := parseConfig(fs, cfgPath, args)
 	if err != nil {
 		return err
 	}
@@ -130,11 +127,8 @@ func cmdHashPassword(_ context.Context, env *cmdEnv, args []string) error {
 // cmdReload asks the running bridge to re-read its config (as SIGHUP does).
 func cmdReload(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("reload")
-	cfgPath := fs.String("config", "config.toml", "config file")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	cfgPath := configFlag(fs)
+	cfg, _, err := parseConfig(fs, cfgPath, args)
 	if err != nil {
 		return err
 	}

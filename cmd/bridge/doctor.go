@@ -37,7 +37,7 @@ func (d *doctor) fail(format string, a ...any) {
 // credentials, connections and account ids. Exit 1 if anything failed.
 func cmdDoctor(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("doctor")
-	cfgPath := fs.String("config", "config.toml", "config file")
+	cfgPath := configFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/atlarbridge/bridge/internal/config"
 )
 
 const usage = `bridge — Atlar Bridge: payment files between an ERP and Atlar
@@ -98,6 +100,25 @@ func (e *cmdEnv) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	return fs
+}
+
+// configFlag adds the --config flag every command takes.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "config.toml", "config file")
+}
+
+// parseConfig parses args and loads the --config file; an invalid config
+// is a usage error (exit 2). It returns the positional arguments too.
+func parseConfig(fs *flag.FlagSet, cfgPath *string, args []string) (*config.Config, []string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, pos, nil
 }
 
 // parse parses args, collecting positional arguments wherever they stand.

@@ -19,11 +19,8 @@ import (
 // cmdRun runs the bridge in the foreground until SIGINT/SIGTERM.
 func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("run")
-	cfgPath := fs.String("config", "config.toml", "config file")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*cfgPath)
+	cfgPath := configFlag(fs)
+	cfg, _, err := parseConfig(fs, cfgPath, args)
 	if err != nil {
 		return err
 	}

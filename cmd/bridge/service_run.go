@@ -22,7 +22,7 @@ var underServiceManager = func() bool { return !service.Interactive() }
 // where the service manager keeps it.
 func cmdServiceRun(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("run")
-	cfgPath := fs.String("config", "config.toml", "config file")
+	cfgPath := configFlag(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}

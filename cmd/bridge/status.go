@@ -169,7 +169,7 @@ func (j *journalAccess) Close() {
 
 func cmdStatus(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("status")
-	cfgPath := fs.String("config", "config.toml", "config file")
+	cfgPath := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -238,7 +238,7 @@ func printStatus(w io.Writer, st *statusReport) {
 
 func cmdFiles(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("files")
-	cfgPath := fs.String("config", "config.toml", "config file")
+	cfgPath := configFlag(fs)
 	stateFlag := fs.String("state", "", "only files in this state")
 	route := fs.String("route", "", "only files of this route")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -333,7 +333,7 @@ func printFile(w io.Writer, f *state.File) {
 
 func cmdRetry(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("retry")
-	cfgPath := fs.String("config", "config.toml", "config file")
+	cfgPath := configFlag(fs)
 	force := fs.Bool("force", false, "skip duplicate checks: send a file again on purpose")
 	pos, err := parse(fs, args)
 	if err != nil {
