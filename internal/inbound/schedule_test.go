@@ -160,10 +160,27 @@ func TestPipeline_TrackerPollsWhenDue(t *testing.T) {
 		}
 	}
 	require.Eventually(t, inState(state.Submitted), 10*time.Second, 5*time.Millisecond)
+	// The worker puts the file on the timetable just after its journal
+	// write; moving the clock before that would make it due already, and a
+	// file due already waits retryStep, which this clock never reaches.
+	require.Eventually(t, func() bool {
+		at, ok := p.sched.when(id)
+		return ok && at.Equal(schedT0.Add(10*time.Second))
+	}, 10*time.Second, 5*time.Millisecond, "the submitted file was not put on the timetable at its first poll")
 
 	// The batch completes after 2s and its payment is final after 5s on
 	// the fake's clock; the first poll is due 10s after the submit.
 	clock.Advance(10 * time.Second)
 	require.Eventually(t, inState(state.Completed), 10*time.Second, 5*time.Millisecond,
 		"the tracker did not poll the file when it was due")
+}
+
+// when tells when id is due, if it is on the timetable.
+func (s *schedule) when(id string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.byID[id]; e != nil {
+		return e.at, true
+	}
+	return time.Time{}, false
 }
