@@ -3,6 +3,7 @@ package inbound
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -85,6 +86,33 @@ func newSchedPipeline(t testing.TB, api Atlar) (*Pipeline, *state.Store, *clockw
 	})
 	require.NoError(t, err)
 	return p, store, clock
+}
+
+// TestPipeline_RetryLater: a failed step is journaled with its backoff; a
+// step cut short by the bridge stopping is not a failure.
+func TestPipeline_RetryLater(t *testing.T) {
+	p, store, _ := newSchedPipeline(t, stubAtlar{})
+	require.NoError(t, store.Create(&state.File{ID: "F", Route: "payables", Format: "csv", Name: "F",
+		State: state.Submitted, NextPollAt: schedT0, Path: "processing/payables/F"}, ""))
+	get := func() *state.File {
+		f, err := store.Get("F")
+		require.NoError(t, err)
+		return f
+	}
+
+	stop := fmt.Errorf("poll batch: %w", context.Canceled)
+	require.ErrorIs(t, p.retryLater(get(), "poll batch", stop), context.Canceled)
+	f := get()
+	assert.Zero(t, f.PollFailures, "stopping is not a failure")
+	assert.Equal(t, schedT0, f.NextPollAt.UTC(), "due again at the next start")
+	steps := len(f.Steps)
+
+	require.NoError(t, p.retryLater(get(), "poll batch", errors.New("503 Service Unavailable")))
+	f = get()
+	assert.Equal(t, 1, f.PollFailures)
+	assert.True(t, f.NextPollAt.After(schedT0))
+	require.Len(t, f.Steps, steps+1)
+	assert.Contains(t, f.Steps[steps].Note, "poll batch failed (attempt 1)")
 }
 
 func TestPipeline_Reschedule(t *testing.T) {

@@ -316,6 +316,11 @@ func (p *Pipeline) instructionCreated(f *state.File, got *atlar.Instruction, how
 // journal note is written for the first failure and then every tenth, so
 // a long outage doesn't flood a file's journey.
 func (p *Pipeline) retryLater(f *state.File, what string, cause error) error {
+	if errors.Is(cause, context.Canceled) {
+		// The bridge is stopping: nothing failed, and the step runs
+		// again at the next start without a backoff.
+		return cause
+	}
 	n := f.PollFailures + 1
 	wait := backoff(p.opts.PollInterval, p.opts.MaxPoll, n)
 	note := ""

@@ -35,6 +35,11 @@ func (ob *Outbound) PollStatements(ctx context.Context) error {
 		return err
 	}
 	delivered, err := ob.pollStatements(ctx, since)
+	if err != nil && ctx.Err() != nil {
+		// Stopping cut the poll short: that is no result for an operator
+		// to read in status; the last finished poll stays on record.
+		return err
+	}
 	result := fmt.Sprintf("ok: %d statement(s) delivered", delivered)
 	if err != nil {
 		result = "error: " + err.Error()
