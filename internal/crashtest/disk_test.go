@@ -94,10 +94,13 @@ func TestDisk_OutboxNotWritable(t *testing.T) {
 	time.Sleep(3 * time.Second) // the fault's duration, not synchronisation
 	after := errorLines()
 	t.Logf("%d error lines while the files moved on, %d more in the 3s after; warnings: %s", before, after-before, warnings(r.output(p)))
-	// Not 0: the writer compares its joined error text, which the order
-	// of its parallel workers varies (reported to the outbound owner).
-	require.LessOrEqual(t, after-before, 3, "the results writer does not repeat its error on every retry")
+	// It reports once a minute; 1 allows for a machine slow enough that
+	// the minute passed since the first report.
+	require.LessOrEqual(t, after-before, 1, "the results writer does not repeat its error on every retry")
 	restore()
+	require.Eventually(t, func() bool {
+		return countLines(r.output(p), `"level":"INFO"`, "results written again after errors") == 1
+	}, 30*time.Second, 20*time.Millisecond, "the bridge says the outbox works again")
 	require.Equal(t, 0, r.stop(p))
 	r.drain(led, 60*time.Second)
 	t.Logf("verdict: %s", r.verify(led))

@@ -189,7 +189,7 @@ func (ob *Outbound) Close(ctx context.Context) error {
 func (ob *Outbound) resultsLoop(ctx context.Context, feed *state.Feed) {
 	t := ob.clock.NewTicker(ob.o.Sweep)
 	defer t.Stop()
-	var lastErr string
+	var fails failReport
 	full := true
 	for {
 		var err error
@@ -199,22 +199,54 @@ func (ob *Outbound) resultsLoop(ctx context.Context, feed *state.Feed) {
 		} else {
 			err = ob.writeResultsFor(ctx, feed.Take())
 		}
-		if err != nil && ctx.Err() == nil && err.Error() != lastErr {
-			ob.log.Error("write results", "err", err)
+		if ctx.Err() == nil {
+			fails.report(ob.log, ob.clock.Now(), err)
 		}
-		lastErr = ""
-		if err != nil {
-			lastErr = err.Error()
-		}
-		// After an error, the next round sweeps everything again.
+		// After an error, the next round sweeps everything again, and
+		// comes soon even if nothing else changes (an operator fixed the
+		// folder).
 		full = err != nil
+		var retry <-chan time.Time
+		if err != nil {
+			retry = ob.clock.After(resultsRetry)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-feed.C():
+		case <-retry:
 		case <-t.Chan():
 			full = true
 		}
+	}
+}
+
+// resultsRetry is how soon the results writer tries again after failing.
+const resultsRetry = 5 * time.Second
+
+// failReportEvery is how often the results writer repeats that it keeps
+// failing: it retries on every journal event, and an outbox that cannot be
+// written (disk full, permissions) must not flood the log.
+const failReportEvery = time.Minute
+
+// failReport rate-limits the results writer's error reports.
+type failReport struct {
+	at   time.Time // last reported; zero while writes succeed
+	held int       // failed rounds since, logged at debug level only
+}
+
+func (r *failReport) report(log *slog.Logger, now time.Time, err error) {
+	switch {
+	case err == nil && !r.at.IsZero():
+		log.Info("results written again after errors")
+		*r = failReport{}
+	case err == nil:
+	case !r.at.IsZero() && now.Sub(r.at) < failReportEvery:
+		r.held++
+		log.Debug("write results", "err", err)
+	default:
+		log.Error("write results", "err", err, "failures_since_last_report", r.held)
+		*r = failReport{at: now}
 	}
 }
 
