@@ -132,6 +132,13 @@ func (tb *testBridge) waitFile(timeout time.Duration, parts ...string) []byte {
 	return data
 }
 
+// original waits for a file's original where the journal says it rests:
+// the journal records the outcome first, then the original is moved.
+func (tb *testBridge) original(f *state.File) []byte {
+	tb.t.Helper()
+	return tb.waitFile(10*time.Second, filepath.FromSlash(f.Path))
+}
+
 // waitState waits until every file of a route is in a final state.
 func (tb *testBridge) waitFiles(timeout time.Duration, n int, states ...state.State) []*state.File {
 	tb.t.Helper()
@@ -177,11 +184,9 @@ func TestBridge_CSVEndToEnd(t *testing.T) {
 	files := tb.waitFiles(5*time.Second, 1, state.Completed)
 	f := files[0]
 	require.Equal(t, "run1.csv", f.Name)
-	archived, err := os.ReadFile(tb.path(filepath.FromSlash(f.Path)))
-	require.NoError(t, err)
-	require.Equal(t, csv, string(archived), "the original is archived byte for byte")
+	require.Equal(t, csv, string(tb.original(f)), "the original is archived byte for byte")
 	require.Equal(t, 1, len(tb.fake.Batches()))
-	_, err = tb.app.store.GetBlob(fmt.Sprintf("batch/%s/0/0", f.ID))
+	_, err := tb.app.store.GetBlob(fmt.Sprintf("batch/%s/0/0", f.ID))
 	require.ErrorIs(t, err, state.ErrNotFound, "the journaled request body is dropped once Atlar accepted the file")
 	assertQuiet(t, tb)
 }
@@ -201,9 +206,8 @@ func TestBridge_BadInputRejected(t *testing.T) {
 	for _, f := range files {
 		t.Run(f.Name, func(t *testing.T) {
 			require.NotEmpty(t, f.Problems)
-			orig, err := os.ReadFile(tb.path(filepath.FromSlash(f.Path)))
-			require.NoError(t, err)
-			require.Equal(t, cases[f.Name], string(orig), "original kept byte for byte")
+			require.Equal(t, cases[f.Name], string(tb.original(f)), "original kept byte for byte")
+			// The report is written before the original is moved beside it.
 			report, err := os.ReadFile(tb.path(filepath.FromSlash(f.Path)) + ".error.txt")
 			require.NoError(t, err)
 			require.Contains(t, string(report), "nothing in it was paid")

@@ -95,9 +95,7 @@ func TestBridge_Pain001Rejected(t *testing.T) {
 				xsd = "pain.002.001.03.DK.xsd"
 			}
 			sharedtest.XMLLint(t, ack, sharedtest.XSD(t, xsd))
-			orig, err := os.ReadFile(tb.path(filepath.FromSlash(f.Path)))
-			require.NoError(t, err)
-			require.Equal(t, bad, string(orig))
+			require.Equal(t, bad, string(tb.original(f)))
 			require.Empty(t, tb.fake.Instructions())
 		})
 	}

@@ -85,9 +85,7 @@ func TestSFTP_UploadToAckAndBack(t *testing.T) {
 	require.Contains(t, string(ack), "ACTC")
 	require.NoError(t, c.Remove("/outbox/results/sftp.csv.ack.xml"))
 	require.NoFileExists(t, tb.path("outbox", "results", "sftp.csv.ack.xml"))
-	archived, err := os.ReadFile(tb.path(filepath.FromSlash(f.Path)))
-	require.NoError(t, err)
-	require.Equal(t, csv, string(archived))
+	require.Equal(t, csv, string(tb.original(f)))
 }
 
 // With reject_in_band, a bad file makes the client's close fail with the
