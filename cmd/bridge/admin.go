@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -37,7 +38,7 @@ func cmdRedeliver(ctx context.Context, env *cmdEnv, args []string) error {
 		err = j.client.call(ctx, "POST", "/redeliver/"+pos[0], &out)
 		path = out["path"]
 	} else {
-		path, err = redeliverOffline(ctx, j, pos[0])
+		path, err = redeliverOffline(ctx, j, pos[0], env.stderr)
 	}
 	if err != nil {
 		return err
@@ -47,7 +48,8 @@ func cmdRedeliver(ctx context.Context, env *cmdEnv, args []string) error {
 }
 
 // redeliverOffline redelivers a statement while no bridge runs.
-func redeliverOffline(ctx context.Context, j *journalAccess, reportID string) (string, error) {
+// Only warnings are logged: the command says itself what it wrote.
+func redeliverOffline(ctx context.Context, j *journalAccess, reportID string, logTo io.Writer) (string, error) {
 	cfg := j.cfg
 	api, err := atlar.New(atlar.Config{BaseURL: cfg.Atlar.BaseURL, AccessKey: cfg.Atlar.AccessKey, Secret: cfg.Secret,
 		Auth: cfg.Atlar.Auth, Timeout: cfg.Atlar.Timeout.Duration, MaxRetries: 2})
@@ -55,7 +57,8 @@ func redeliverOffline(ctx context.Context, j *journalAccess, reportID string) (s
 		return "", err
 	}
 	out, err := outbound.New(outbound.Options{Journal: j.store, API: api, Layout: layout.Layout{Root: cfg.Storage.Root},
-		Statements: outbound.Statements{Format: cfg.Statements.Format, ExternalIDAsEndToEndID: cfg.Statements.ExternalIDAsEndToEndID}})
+		Statements: outbound.Statements{Format: cfg.Statements.Format, ExternalIDAsEndToEndID: cfg.Statements.ExternalIDAsEndToEndID},
+		Logger:     slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return "", err
 	}
