@@ -180,7 +180,7 @@ func TestCLI_Redeliver(t *testing.T) {
 	require.Eventually(t, func() bool {
 		entries, _ := os.ReadDir(tb.path("outbox", "statements"))
 		for _, e := range entries {
-			if strings.Contains(e.Name(), id) {
+			if strings.Contains(e.Name(), id) && !strings.HasPrefix(e.Name(), ".") { // not the temp being written
 				first = e.Name()
 				return true
 			}
