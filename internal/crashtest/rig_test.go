@@ -117,13 +117,21 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		r.mu.Lock()
 		p := r.live
 		r.mu.Unlock()
+		tail := r.logTail(60)
+		var stacks string
+		if p != nil && t.Failed() {
+			stacks = r.stacks(p)
+		}
 		if p != nil {
 			p.signal(syscall.SIGKILL)
 			<-p.done
 		}
 		_ = r.log.Close()
 		if t.Failed() {
-			t.Logf("bridge log (last 60 lines of %s):\n%s", r.logPath, r.logTail(60))
+			t.Logf("bridge log (last 60 lines of %s):\n%s", r.logPath, tail)
+			if stacks != "" {
+				t.Logf("the bridge's own goroutines when the test failed:\n%s", stacks)
+			}
 		}
 	})
 	return r
@@ -278,6 +286,53 @@ func (r *rig) output(p *proc) string {
 		return ""
 	}
 	return string(data[p.logFrom:])
+}
+
+// stacks makes a bridge still running when its test failed dump its
+// goroutines (SIGQUIT) and returns those running the bridge's own code: a
+// wait that timed out may be a hang, and this says where.
+func (r *rig) stacks(p *proc) string {
+	off, err := r.log.Seek(0, io.SeekEnd)
+	if err != nil {
+		return ""
+	}
+	p.signal(syscall.SIGQUIT)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		return ""
+	}
+	data, err := os.ReadFile(r.logPath)
+	if err != nil || int64(len(data)) < off {
+		return ""
+	}
+	// Goroutines with the same stack (sixteen idle workers) are shown once,
+	// each frame on a line of its own: function and file:line.
+	count := map[string]int{}
+	var order []string
+	for _, g := range strings.Split(string(data[off:]), "\n\n") {
+		if !strings.Contains(g, "atlarbridge/bridge/internal") {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(g), "\n")
+		state := lines[0][strings.LastIndex(lines[0], "["):]
+		var b strings.Builder
+		for i := 1; i+1 < len(lines); i += 2 {
+			fn := lines[i][:max(strings.LastIndex(lines[i], "("), 0)]
+			at := strings.Fields(strings.TrimSpace(lines[i+1]))[0]
+			fmt.Fprintf(&b, "\n    %s %s", fn, at)
+		}
+		key := state + b.String()
+		if count[key] == 0 {
+			order = append(order, key)
+		}
+		count[key]++
+	}
+	var out strings.Builder
+	for _, k := range order {
+		fmt.Fprintf(&out, "%d× %s\n", count[k], k)
+	}
+	return out.String()
 }
 
 func (r *rig) logTail(n int) string {
