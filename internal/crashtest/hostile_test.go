@@ -95,7 +95,7 @@ func TestHostile_HugeFiles(t *testing.T) {
 		require.Eventually(t, func() bool {
 			_, err := os.Stat(filepath.Join(r.root, "outbox", "results", name+".ack.xml"))
 			return err == nil
-		}, 10*time.Second, 20*time.Millisecond, "ack of %s", name)
+		}, 30*time.Second, 20*time.Millisecond, "ack of %s", name)
 	}
 	require.Equal(t, 0, r.stop(p))
 
