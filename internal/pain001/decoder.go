@@ -65,26 +65,231 @@ func charsetReader(label string, in io.Reader) (io.Reader, error) {
 	return nil, &charsetError{label: label}
 }
 
-func (r *reader) startDecoder(in io.Reader) {
+// startDecoder reads in with the fast scanner, or with encoding/xml.
+func (r *reader) startDecoder(in io.Reader, fast bool) {
 	w := &r.walk
 	w.src = sizeReader{r: in, max: r.maxSize}
+	w.scope = nsScope{uris: make(map[string]string)}
+	if fast {
+		w.fast = newScanner(&w.src)
+		return
+	}
 	w.d = xml.NewDecoder(&w.src)
 	w.d.Strict = true
 	w.d.CharsetReader = charsetReader
 }
 
-// line is the decoder's current line, that of the token just read.
-func (r *reader) line() int {
-	l, _ := r.walk.d.InputPos()
+// line is the current line, that of the end of the token just read.
+func (r *reader) line() int { return r.walk.line() }
+
+func (w *walker) line() int {
+	if w.fast != nil {
+		return w.fast.line
+	}
+	l, _ := w.d.InputPos()
 	return l
 }
 
-// token returns the next token, io.EOF at the end, errStop after recording
-// a problem that ends reading, or an I/O error.
-func (r *reader) token() (xml.Token, error) {
-	t, err := r.walk.d.Token()
+// tokenKind is what kind of token next read.
+type tokenKind uint8
+
+const (
+	otherToken tokenKind = iota // comment, processing instruction, directive
+	startToken
+	endToken
+	textToken
+)
+
+// token is what Decoder.Token would return, unboxed: returning an
+// xml.Token interface costs an allocation per element, and the readers
+// never look at the other kinds. It is valid until the next token.
+type token struct {
+	kind tokenKind
+	// start is a start element, its names carrying namespaces (not
+	// prefixes) once past walker.next; for an end element, its name.
+	start xml.StartElement
+	text  xml.CharData // textToken
+}
+
+// nsScope is what Decoder.Token keeps on top of RawToken: the prefix
+// bindings in force and the open elements. Doing it here is what makes
+// RawToken worth it: Token re-boxes every element it translates, and
+// pushes and pops a heap-allocated record per element and per binding.
+// Everything else mirrors Token (Go 1.26, Strict) exactly, errors included,
+// so that a file gets the same verdict and the same problems either way;
+// TestTokensMatchDecoder and FuzzTokens hold the two side by side.
+type nsScope struct {
+	uris map[string]string // prefix ("" for xmlns=) → namespace
+	undo []nsUndo          // the bindings that open elements replaced
+	open []openElement
+
+	// last is the last prefix looked up in uris and what it found: nearly
+	// every element of a file has the same prefix.
+	last struct {
+		ok          bool
+		prefix, uri string
+		found       bool
+	}
+}
+
+type nsUndo struct {
+	prefix string
+	uri    string
+	had    bool // the prefix was bound before
+}
+
+type openElement struct {
+	name xml.Name // as written: Space is the prefix
+	undo int      // len(undo) before the element's own bindings
+}
+
+// next reads the next token into w.tok with Token's namespace translation
+// and start/end matching, or returns the error Token would return;
+// errFallback instead of any error from the fast scanner.
+func (w *walker) next() error {
+	if err := w.rawToken(); err != nil {
+		if err == io.EOF && len(w.scope.open) > 0 {
+			return w.syntaxError("unexpected EOF")
+		}
+		return err
+	}
+	sc := &w.scope
+	switch w.tok.kind {
+	case startToken:
+		t := &w.tok.start
+		// The element's own bindings apply to its name and attributes.
+		sc.open = append(sc.open, openElement{name: t.Name, undo: len(sc.undo)})
+		for _, a := range t.Attr {
+			switch {
+			case a.Name.Space == xmlnsPrefix:
+				sc.bind(a.Name.Local, a.Value)
+			case a.Name.Space == "" && a.Name.Local == xmlnsPrefix:
+				sc.bind("", a.Value)
+			}
+		}
+		t.Name.Space = sc.translate(t.Name, true)
+		for i := range t.Attr {
+			t.Attr[i].Name.Space = sc.translate(t.Attr[i].Name, false)
+		}
+	case endToken:
+		t := &w.tok.start
+		if len(sc.open) == 0 {
+			return w.syntaxError("unexpected end element </" + t.Name.Local + ">")
+		}
+		top := sc.open[len(sc.open)-1]
+		sc.open = sc.open[:len(sc.open)-1]
+		switch {
+		case top.name.Local != t.Name.Local:
+			return w.syntaxError("element <" + top.name.Local + "> closed by </" + t.Name.Local + ">")
+		case top.name.Space != t.Name.Space:
+			space := t.Name.Space
+			if space == "" {
+				space = `""`
+			}
+			return w.syntaxError("element <" + top.name.Local + "> in space " + top.name.Space +
+				" closed by </" + t.Name.Local + "> in space " + space)
+		}
+		sc.unbind(top.undo)
+	}
+	return nil
+}
+
+// rawToken reads the next token into w.tok with names as written.
+func (w *walker) rawToken() error {
+	if w.fast != nil {
+		return w.fast.next(&w.tok)
+	}
+	t, err := w.d.RawToken()
+	if err != nil {
+		return err
+	}
+	switch t := t.(type) {
+	case xml.StartElement:
+		w.tok = token{kind: startToken, start: t}
+	case xml.EndElement:
+		w.tok = token{kind: endToken, start: xml.StartElement{Name: t.Name}}
+	case xml.CharData:
+		w.tok = token{kind: textToken, text: t}
+	default:
+		w.tok = token{kind: otherToken}
+	}
+	return nil
+}
+
+// syntaxError is the error Token would return here; the fast scanner
+// leaves all errors to encoding/xml.
+func (w *walker) syntaxError(msg string) error {
+	if w.fast != nil {
+		return errFallback
+	}
+	return &xml.SyntaxError{Msg: msg, Line: w.line()}
+}
+
+const (
+	xmlnsPrefix = "xmlns"
+	xmlPrefix   = "xml"
+	xmlURL      = "http://www.w3.org/XML/1998/namespace"
+)
+
+func (sc *nsScope) bind(prefix, uri string) {
+	sc.last.ok = false
+	old, had := sc.uris[prefix]
+	sc.undo = append(sc.undo, nsUndo{prefix: prefix, uri: old, had: had})
+	sc.uris[prefix] = uri
+}
+
+// unbind restores the bindings as they were when undo had length n.
+func (sc *nsScope) unbind(n int) {
+	if n < len(sc.undo) {
+		sc.last.ok = false
+	}
+	for i := len(sc.undo) - 1; i >= n; i-- {
+		u := sc.undo[i]
+		if u.had {
+			sc.uris[u.prefix] = u.uri
+		} else {
+			delete(sc.uris, u.prefix)
+		}
+	}
+	sc.undo = sc.undo[:n]
+}
+
+// translate returns the namespace of a name as written, as
+// Decoder.translate does: unprefixed attributes have none, the xmlns
+// attributes keep theirs, and an undeclared prefix stands for itself.
+func (sc *nsScope) translate(n xml.Name, element bool) string {
+	space := n.Space
+	switch {
+	case space == xmlnsPrefix:
+		return space
+	case space == "" && !element:
+		return space
+	case space == xmlPrefix:
+		space = xmlURL
+	case space == "" && n.Local == xmlnsPrefix:
+		return space
+	}
+	if !sc.last.ok || sc.last.prefix != space {
+		sc.last.prefix = space
+		sc.last.uri, sc.last.found = sc.uris[space]
+		sc.last.ok = true
+	}
+	if sc.last.found {
+		return sc.last.uri
+	}
+	return space // Decoder.DefaultSpace is "" for an unbound default
+}
+
+// token returns the next token, valid until the one after; io.EOF at the
+// end, errStop after recording a problem that ends reading, errFallback
+// from the fast scanner, or an I/O error.
+func (r *reader) token() (*token, error) {
+	err := r.walk.next()
 	if err == nil {
-		return t, nil
+		return &r.walk.tok, nil
+	}
+	if err == errFallback {
+		return nil, err
 	}
 	src := &r.walk.src
 	switch {

@@ -14,9 +14,15 @@
 //     required ones present, lengths, patterns, code lists, IBAN checksums,
 //     BICs, amounts, totals, duplicates, dates — and reads past the rest.
 //     The tests use xmllint as the independent judge of schema validity.
-//   - Read streams with encoding/xml: one CdtTrfTxInf at a time. A single
-//     text node is still read whole by the decoder before it can be
-//     rejected (over 64 KiB); Options.MaxSize bounds that.
+//   - Read streams: one CdtTrfTxInf at a time. A single text node is
+//     still read whole before it can be rejected (over 64 KiB);
+//     Options.MaxSize bounds that.
+//   - Read tokenizes UTF-8 files made of elements, attributes, text,
+//     comments and processing instructions with a scanner of its own, and
+//     everything else (other encodings, CDATA, DOCTYPE, any XML error)
+//     with encoding/xml, from the start of the file again: that takes an
+//     io.ReadSeeker, so any other reader is read with encoding/xml only,
+//     about twice as slowly.
 //   - EqvtAmt (an amount in the debtor's currency for a transfer in
 //     another) cannot become a payment of a known amount and is reported.
 //   - A past ReqdExctnDt becomes Payment.Date "" (execute today), as banks

@@ -10,8 +10,8 @@ import (
 
 // read walks the document: prolog, Document, the message element, its
 // GrpHdr and PmtInf children, and whatever follows the root.
-func (r *reader) read(in io.Reader) error {
-	r.startDecoder(in)
+func (r *reader) read(in io.Reader, fast bool) error {
+	r.startDecoder(in, fast)
 	err := r.document()
 	if err == errStop {
 		return nil
@@ -33,8 +33,9 @@ func (r *reader) document() error {
 		if err != nil {
 			return r.noEOF(err)
 		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
+		switch tok.kind {
+		case startToken:
+			tk := &tok.start
 			if r.inDoc(tk.Name) && tk.Name.Local == r.messageElement() && !sawMsg {
 				sawMsg = true
 				if err := r.message(); err != nil {
@@ -51,7 +52,7 @@ func (r *reader) document() error {
 			if err := r.skip(1); err != nil {
 				return err
 			}
-		case xml.EndElement:
+		case endToken:
 			if !sawMsg {
 				r.flag(gateWellformed, payrun.Problem{
 					Field:    "Document/" + r.messageElement(),
@@ -81,12 +82,12 @@ func (r *reader) root() (*xml.StartElement, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
-			se := tk.Copy()
+		switch tok.kind {
+		case startToken:
+			se := tok.start.Copy()
 			return &se, nil
-		case xml.CharData:
-			s := string(tk)
+		case textToken:
+			s := string(tok.text)
 			if first {
 				s = strings.TrimPrefix(s, "\ufeff") // the UTF-8 BOM
 			}
@@ -121,12 +122,12 @@ func (r *reader) epilog() error {
 		if err != nil {
 			return err
 		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
-			return r.outsideRoot("<" + tk.Name.Local + ">")
-		case xml.CharData:
-			if strings.Trim(string(tk), xmlSpace) != "" {
-				return r.outsideRoot(string(tk))
+		switch tok.kind {
+		case startToken:
+			return r.outsideRoot("<" + tok.start.Name.Local + ">")
+		case textToken:
+			if strings.Trim(string(tok.text), xmlSpace) != "" {
+				return r.outsideRoot(string(tok.text))
 			}
 		}
 	}
@@ -187,8 +188,9 @@ func (r *reader) message() error {
 		if err != nil {
 			return r.noEOF(err)
 		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
+		switch tok.kind {
+		case startToken:
+			tk := &tok.start
 			switch {
 			case !r.inDoc(tk.Name):
 				err = r.skip(2)
@@ -216,7 +218,7 @@ func (r *reader) message() error {
 			if err != nil {
 				return err
 			}
-		case xml.EndElement:
+		case endToken:
 			if !sawGrpHdr && pmtInfs == 0 {
 				r.missingGrpHdr()
 			}

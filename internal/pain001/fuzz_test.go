@@ -3,12 +3,15 @@ package pain001
 import (
 	"bytes"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzRead feeds arbitrary bytes to Read at every level. Read must not
 // panic, must not fail (a bytes.Reader has no I/O error), must keep its
 // problem cap and row numbering, and a file it accepts at strict level
-// must be made of usable payments.
+// must be made of usable payments. Read with the fast scanner must find
+// exactly what encoding/xml alone finds.
 func FuzzRead(f *testing.F) {
 	for _, name := range sampleNames(f) {
 		f.Add(readSample(f, name))
@@ -22,10 +25,16 @@ func FuzzRead(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		for _, level := range []Level{LevelStrict, LevelWellformed, LevelNone} {
-			res, err := Read(bytes.NewReader(doc), Options{Level: level, Today: "2020-01-01", MaxSize: 1 << 20})
+			o := Options{Level: level, Today: "2020-01-01", MaxSize: 1 << 20}
+			res, err := Read(bytes.NewReader(doc), o)
 			if err != nil {
 				t.Fatalf("level %s: %v", level, err)
 			}
+			slow, err := readWith(bytes.NewReader(doc), o, false)
+			if err != nil {
+				t.Fatalf("level %s, encoding/xml: %v", level, err)
+			}
+			require.Equal(t, slow, res, "level %s: Read against encoding/xml alone", level)
 			if len(res.Problems) > maxProblems {
 				t.Fatalf("level %s: %d problems", level, len(res.Problems))
 			}

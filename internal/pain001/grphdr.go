@@ -15,7 +15,7 @@ type grpState struct {
 }
 
 // groupHeader reads and checks GrpHdr, whose start was just read.
-func (r *reader) groupHeader(start xml.StartElement) error {
+func (r *reader) groupHeader(start *xml.StartElement) error {
 	sc := scope{prefix: "GrpHdr", line: r.line()}
 	var f [grpFieldCount][]leaf
 	if err := r.collect(start, 2, grpTable, f[:], false, sc.prefix); err != nil {

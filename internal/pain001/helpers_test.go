@@ -62,11 +62,15 @@ type lintError struct{ out string }
 func (e *lintError) Error() string { return "xmllint: " + e.out }
 
 // read runs Read on bytes with fixed options and fails on an I/O error,
-// which a bytes.Reader never causes.
+// which a bytes.Reader never causes, or if reading with encoding/xml alone
+// finds anything else than Read with its fast scanner.
 func read(tb testing.TB, doc []byte, o Options) *Result {
 	tb.Helper()
 	res, err := Read(bytes.NewReader(doc), o)
 	require.NoError(tb, err)
+	slow, err := readWith(bytes.NewReader(doc), o, false)
+	require.NoError(tb, err)
+	require.Equal(tb, slow, res, "Read against encoding/xml alone")
 	return res
 }
 

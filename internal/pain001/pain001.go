@@ -61,15 +61,36 @@ const maxAhead = 365
 // invalid Options.
 //
 // Read streams: it keeps one CdtTrfTxInf at a time besides the Run, so a
-// file of 100 000 transactions costs the Run and little more.
+// file of 100 000 transactions costs the Run and little more. It is fastest
+// on an io.ReadSeeker such as a bytes.Reader (see Caveats).
 func Read(r io.Reader, o Options) (*Result, error) {
+	// The fast scanner reads what UTF-8 pain.001 files are made of and
+	// leaves the rest to encoding/xml, which needs the file from the start
+	// again (see scanner).
+	if rs, ok := r.(io.ReadSeeker); ok {
+		if at, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			res, err := readWith(r, o, true)
+			if err != errFallback {
+				return res, err
+			}
+			if _, err := rs.Seek(at, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("pain001: rewind to read again: %w", err)
+			}
+		}
+	}
+	return readWith(r, o, false)
+}
+
+// readWith is Read with the fast scanner or with encoding/xml; with fast, it
+// returns errFallback where the scanner cannot decide.
+func readWith(r io.Reader, o Options, fast bool) (*Result, error) {
 	rd, err := newReader(o)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Run: &payrun.Run{}}
 	rd.emit = func(p payrun.Payment) { res.Run.Payments = append(res.Run.Payments, p) }
-	if err := rd.read(r); err != nil {
+	if err := rd.read(r, fast); err != nil {
 		return nil, err
 	}
 	res.Header = rd.header

@@ -32,7 +32,7 @@ type pmtState struct {
 }
 
 // pmtInf reads one PmtInf, whose start was just read; index is 1-based.
-func (r *reader) pmtInf(start xml.StartElement, index int) error {
+func (r *reader) pmtInf(start *xml.StartElement, index int) error {
 	p := &pmtState{
 		index: index,
 		sc:    scope{prefix: "PmtInf[" + strconv.Itoa(index) + "]", line: r.line()},
@@ -47,8 +47,9 @@ func (r *reader) pmtInf(start xml.StartElement, index int) error {
 		if err != nil {
 			return r.noEOF(err)
 		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
+		switch tok.kind {
+		case startToken:
+			tk := &tok.start
 			switch {
 			case !r.inDoc(tk.Name):
 				err = r.skip(3)
@@ -71,7 +72,7 @@ func (r *reader) pmtInf(start xml.StartElement, index int) error {
 			if err != nil {
 				return err
 			}
-		case xml.EndElement:
+		case endToken:
 			if !p.headerDone {
 				r.pmtHeader(p)
 			}

@@ -20,7 +20,7 @@ const maxReference = 140
 
 // transaction reads one CdtTrfTxInf, whose start was just read, checks it
 // and emits its payment.
-func (r *reader) transaction(start xml.StartElement, p *pmtState) error {
+func (r *reader) transaction(start *xml.StartElement, p *pmtState) error {
 	r.row++
 	p.count++
 	sc := scope{

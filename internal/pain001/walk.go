@@ -49,12 +49,15 @@ func newTable(paths map[string]int) table {
 	return t
 }
 
-// walker holds the decoder and the scratch space collect reuses for every
-// transaction, so that reading costs no allocation per element beyond the
-// decoder's own.
+// walker holds the tokenizer and the scratch space collect reuses for
+// every transaction, so that reading costs no allocation per element beyond
+// the tokenizer's own.
 type walker struct {
-	d      *xml.Decoder
+	d      *xml.Decoder // nil while fast reads
+	fast   *scanner
 	src    sizeReader
+	scope  nsScope
+	tok    token  // the token just read
 	ns     string // the document namespace; elements outside it are skipped
 	path   []byte
 	text   []byte
@@ -82,16 +85,16 @@ func (r *reader) skip(depth int) error {
 		if err != nil {
 			return r.noEOF(err)
 		}
-		switch tk := t.(type) {
-		case xml.StartElement:
+		switch t.kind {
+		case startToken:
 			open++
 			if depth+open > maxDepth {
 				return r.tooDeep()
 			}
-		case xml.EndElement:
+		case endToken:
 			open--
-		case xml.CharData:
-			if len(tk) > maxText {
+		case textToken:
+			if len(t.text) > maxText {
 				r.textTooLong("")
 			}
 		}
@@ -135,7 +138,7 @@ func (r *reader) tooDeep() error {
 // relative to start; with self they begin with start's own name, so that
 // the children of PmtInf can be collected one by one. prefix locates start
 // in the file for problems ("PmtInf[2]/CdtTrfTxInf[3]").
-func (r *reader) collect(start xml.StartElement, depth int, t table, into [][]leaf, self bool, prefix string) error {
+func (r *reader) collect(start *xml.StartElement, depth int, t table, into [][]leaf, self bool, prefix string) error {
 	w := &r.walk
 	w.path = w.path[:0]
 	w.text = w.text[:0]
@@ -151,8 +154,9 @@ func (r *reader) collect(start xml.StartElement, depth int, t table, into [][]le
 		if err != nil {
 			return r.noEOF(err)
 		}
-		switch tk := tok.(type) {
-		case xml.StartElement:
+		switch tok.kind {
+		case startToken:
+			tk := &tok.start
 			w.frames[len(w.frames)-1].child = true
 			if depth+len(w.frames) >= maxDepth {
 				return r.tooDeep()
@@ -169,7 +173,8 @@ func (r *reader) collect(start xml.StartElement, depth int, t table, into [][]le
 			}
 			w.path = append(w.path, tk.Name.Local...)
 			w.frames = append(w.frames, r.newFrame(tk, prev, t))
-		case xml.CharData:
+		case textToken:
+			tk := tok.text
 			fr := &w.frames[len(w.frames)-1]
 			if fr.long {
 				continue
@@ -186,7 +191,7 @@ func (r *reader) collect(start xml.StartElement, depth int, t table, into [][]le
 			if fr.want {
 				w.text = append(w.text, tk...)
 			}
-		case xml.EndElement:
+		case endToken:
 			fr := w.frames[len(w.frames)-1]
 			w.frames = w.frames[:len(w.frames)-1]
 			if fr.want {
@@ -203,7 +208,7 @@ func (r *reader) collect(start xml.StartElement, depth int, t table, into [][]le
 	return nil
 }
 
-func (r *reader) newFrame(se xml.StartElement, prevLen int, t table) frame {
+func (r *reader) newFrame(se *xml.StartElement, prevLen int, t table) frame {
 	w := &r.walk
 	fr := frame{prevLen: prevLen}
 	if ref, ok := t[string(w.path)]; ok {
