@@ -16,6 +16,7 @@ secs=${1:-30}
 targets=(
   "./internal/csvpay FuzzParse"
   "./internal/pain001 FuzzRead"
+  "./internal/pain001 FuzzTokens"
   "./internal/config FuzzParse"
   "./internal/sftpserver FuzzSession_Resolve"
 )
