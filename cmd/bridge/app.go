@@ -267,7 +267,7 @@ func buildRoutes(cfg *config.Config) ([]inbound.Route, []outbound.Route, error) 
 		}
 		ins = append(ins, in)
 		outs = append(outs, outbound.Route{Name: r.Name, Format: r.Format, Results: r.Results,
-			Pain002Version: r.Pain002Version, CSV: in.CSV})
+			Pain002Version: r.Pain002Version, CSV: in.CSV, MaxFileSize: in.MaxFileSize})
 	}
 	return ins, outs, nil
 }

@@ -91,12 +91,19 @@ func TestHostile_HugeFiles(t *testing.T) {
 		return len(files) == 2
 	}, 30*time.Second, 20*time.Millisecond, "both rejected")
 	t.Logf("both rejected %s after the drop", time.Since(start).Round(time.Millisecond))
-	for _, name := range []string{"huge.csv", "big.csv"} {
+	for _, name := range []string{"huge.csv.ack.xml", "big.csv.ack.xml", "huge.csv.result.csv", "big.csv.result.csv"} {
 		require.Eventually(t, func() bool {
-			_, err := os.Stat(filepath.Join(r.root, "outbox", "results", name+".ack.xml"))
+			_, err := os.Stat(filepath.Join(r.root, "outbox", "results", name))
 			return err == nil
-		}, 30*time.Second, 20*time.Millisecond, "ack of %s", name)
+		}, 30*time.Second, 20*time.Millisecond, "%s in the outbox", name)
 	}
+	result, err := os.ReadFile(filepath.Join(r.root, "outbox", "results", "huge.csv.result.csv"))
+	require.NoError(t, err)
+	require.Contains(t, string(result), "268435456", "the result CSV gives the reason, not the 300 MiB echoed")
+	// The result CSV once echoed the original, reading all 300 MiB of it.
+	rss := peakRSS(t, p)
+	t.Logf("peak memory of the bridge: %d MiB", rss>>20)
+	require.Less(t, rss, int64(200<<20), "an oversize file is never read into memory")
 	require.Equal(t, 0, r.stop(p))
 
 	j := r.openJournal()

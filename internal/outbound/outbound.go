@@ -50,6 +50,9 @@ type Route struct {
 	Results        []string
 	Pain002Version string
 	CSV            csvpay.Profile
+	// MaxFileSize is the route's max_file_size: a larger original is
+	// never read (0: no limit).
+	MaxFileSize int64
 }
 
 // Statements configures the statement poller.

@@ -187,8 +187,10 @@ func renderCSV(f *state.File, r *Route, original []byte) ([]byte, error) {
 		if err == nil || f.State != state.Rejected {
 			return out, err
 		}
-		// A file too broken to echo (not text, wrong encoding) still gets
-		// its reasons, one per line.
+	}
+	if f.Format == "csv" && f.State == state.Rejected {
+		// A file too broken to echo (not text, wrong encoding) or too
+		// large to read still gets its reasons, one per line.
 		var b bytes.Buffer
 		w := csv.NewWriter(&b)
 		_ = w.Write([]string{"row", "field", "value", "status", "reason"})

@@ -216,7 +216,9 @@ func (ob *Outbound) render(f *state.File, kind string) ([]byte, error) {
 		return renderStatus(f, r, kind, ob.clock.Now())
 	case KindResultCSV:
 		var original []byte
-		if f.Format == "csv" {
+		// A file over the route's size limit was rejected unread; echoing
+		// it would read it whole into memory here.
+		if f.Format == "csv" && (r.MaxFileSize <= 0 || f.Size <= r.MaxFileSize) {
 			var err error
 			original, err = os.ReadFile(ob.lay.Abs(f.Path))
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -105,4 +106,24 @@ func TestOutbound_WriteResults(t *testing.T) {
 	_, err = store.Update("R", "validated", func(f *state.File) error { f.State = state.Validated; return nil })
 	require.NoError(t, err)
 	assert.Equal(t, []string{"R", "X"}, changed(t, store))
+}
+
+// TestOutbound_OversizeCSVNotRead: a CSV rejected for its size was never
+// read by inbound, and outbound must not read it either to echo it in the
+// result CSV (300 MiB into memory): the result lists the reasons instead.
+func TestOutbound_OversizeCSVNotRead(t *testing.T) {
+	ob, store, lay := newSweepOutbound(t)
+	ob.routes.Store("payables", &Route{Name: "payables", Format: "csv", Results: []string{"pain002", "csv"}, MaxFileSize: 1000})
+	require.NoError(t, lay.Ensure([]string{"payables"}))
+	f := &state.File{ID: "BIG", Route: "payables", Format: "csv", Name: "big.csv", State: state.Rejected, Size: 1001,
+		Path:     "failed/2026-03-10/BIG_big.csv", // not there: reading it would fail the write
+		Problems: []state.Problem{{Code: "FF01", Field: "file", Value: "1001 bytes", Message: "expected at most 1000 bytes"}}}
+	require.NoError(t, store.Create(f, ""))
+
+	require.NoError(t, ob.WriteResults(context.Background()))
+	out, err := os.ReadFile(filepath.Join(lay.Results(), "big.csv.result.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, "row,field,value,status,reason\n0,file,1001 bytes,REJECTED,expected at most 1000 bytes\n", string(out))
+	_, err = os.Stat(filepath.Join(lay.Results(), "big.csv.ack.xml"))
+	require.NoError(t, err)
 }
