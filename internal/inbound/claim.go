@@ -53,7 +53,7 @@ func (p *Pipeline) claim(d Drop) (*state.File, error) {
 	if !ok {
 		return nil, fmt.Errorf("claim %s: %w %q", d.Path, ErrUnknownRoute, d.Route)
 	}
-	defer p.claims.lock(d.Path)()
+	defer p.claims.Lock(d.Path)()
 
 	before, err := os.Stat(d.Path)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/keyedmutex"
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/jonboulle/clockwork"
@@ -81,7 +82,7 @@ type Pipeline struct {
 
 	// claims serialises claims of one path so the folder watcher and the
 	// SFTP server never journal the same bytes twice.
-	claims pathLocks
+	claims keyedmutex.Mutex
 	// dupMu makes the duplicate check and entering Submitting atomic.
 	dupMu sync.Mutex
 

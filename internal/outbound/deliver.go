@@ -18,7 +18,7 @@ import (
 // delivery the ERP has not collected yet. It returns the delivered path
 // relative to the storage root.
 func (ob *Outbound) deliver(key, dir, name, alt string, data []byte) (string, error) {
-	unlock := ob.names.lock(filepath.Join(dir, name))
+	unlock := ob.names.Lock(filepath.Join(dir, name))
 	defer unlock()
 	d, err := ob.j.GetDelivery(key)
 	switch {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/atlarbridge/bridge/internal/atlar"
 	"github.com/atlarbridge/bridge/internal/csvpay"
+	"github.com/atlarbridge/bridge/internal/keyedmutex"
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/jonboulle/clockwork"
@@ -99,7 +100,7 @@ type Outbound struct {
 	cancel  context.CancelFunc
 	// names serialises deliveries to one name, so that the results
 	// writers, the statement loop and a redeliver never race for it.
-	names keyedMutex
+	names keyedmutex.Mutex
 }
 
 // New builds outbound; call Recover, then Start.
