@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -12,21 +11,13 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/stretchr/testify/require"
 )
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
 func TestOps_HealthAndMetrics(t *testing.T) {
-	addr := freeAddr(t)
+	addr := sharedtest.FreeAddr(t)
 	tb := newTestBridge(t, func(c *config.Config) { c.HTTP.Listen = addr })
 	tb.drop("payables", "m.csv", []byte("external_id,source_iban,amount,currency,external_account_id\nM-1,DE89370400440532013000,1.00,EUR,external:fournisseur-sarl-eur\n"))
 	tb.waitFiles(20*time.Second, 1, state.Completed)

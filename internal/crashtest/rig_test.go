@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
 )
@@ -95,7 +96,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	var sftpConf string
 	if o.SFTP {
-		r.sftpAddr = freeAddr(t)
+		r.sftpAddr = sharedtest.FreeAddr(t)
 		_, priv, err := ed25519.GenerateKey(rand.Reader)
 		require.NoError(t, err)
 		r.erpKey, err = ssh.NewSignerFromKey(priv)
@@ -450,15 +451,6 @@ func (w *tapWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("not a hijacker")
 	}
 	return hj.Hijack()
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }
 
 func copyDir(t *testing.T, from, to string, perm os.FileMode) {

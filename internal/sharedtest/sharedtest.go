@@ -10,6 +10,7 @@ package sharedtest
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,4 +88,15 @@ func XMLLint(t testing.TB, doc []byte, xsdPath string) {
 	cmd.Stdin = bytes.NewReader(doc)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "xmllint --schema %s:\n%s\ndocument:\n%s", filepath.Base(xsdPath), out, doc)
+}
+
+// FreeAddr returns a loopback address with a port nobody listens on now,
+// for a process the test starts that must be told its address up front.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
 }

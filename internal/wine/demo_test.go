@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
 // holdFor is how long the test watches a half-written file its writer holds
@@ -43,7 +44,7 @@ func TestBridgeExe_Demo(t *testing.T) {
 	demoDir := filepath.Join(dir, "demo")
 	data := filepath.Join(demoDir, "data")
 	demoLog := filepath.Join(dir, "demo.log")
-	sftpAddr := freeAddr(t)
+	sftpAddr := sharedtest.FreeAddr(t)
 	demo := w.start(t, demoLog, bridgeExe, "demo", "--dir", winPath(demoDir), "--sftp-listen", sftpAddr)
 	var procs []*proc // every program started, for the cleanup
 	procs = append(procs, demo)
