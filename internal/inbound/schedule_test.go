@@ -71,9 +71,8 @@ type stubAtlar struct{ Atlar }
 
 // newSchedPipeline is a pipeline on a real journal and folders, not
 // started, on a fake clock.
-func newSchedPipeline(t testing.TB, api Atlar) (*Pipeline, *state.Store, *clockwork.FakeClock) {
+func newSchedPipeline(t testing.TB, clock *clockwork.FakeClock, api Atlar) (*Pipeline, *state.Store) {
 	t.Helper()
-	clock := clockwork.NewFakeClockAt(schedT0)
 	lay := layout.Layout{Root: t.TempDir()}
 	require.NoError(t, lay.Ensure([]string{"payables"}))
 	store, err := state.Open(lay.StateFile(), state.Options{Clock: clock})
@@ -81,17 +80,18 @@ func newSchedPipeline(t testing.TB, api Atlar) (*Pipeline, *state.Store, *clockw
 	t.Cleanup(func() { _ = store.Close() })
 	p, err := New(Options{
 		Journal: store, API: api, Layout: lay, Clock: clock, Logger: slog.New(slog.DiscardHandler),
-		Routes: []Route{{Name: "payables", Format: FormatCSV, CSV: csvpay.DefaultProfile()}},
-		Sweep:  time.Hour, // the timetable alone must do
+		Routes:       []Route{{Name: "payables", Format: FormatCSV, CSV: csvpay.DefaultProfile()}},
+		PollInterval: 10 * time.Second,
+		Sweep:        time.Hour, // the timetable alone must do
 	})
 	require.NoError(t, err)
-	return p, store, clock
+	return p, store
 }
 
 // TestPipeline_RetryLater: a failed step is journaled with its backoff; a
 // step cut short by the bridge stopping is not a failure.
 func TestPipeline_RetryLater(t *testing.T) {
-	p, store, _ := newSchedPipeline(t, stubAtlar{})
+	p, store := newSchedPipeline(t, clockwork.NewFakeClockAt(schedT0), stubAtlar{})
 	require.NoError(t, store.Create(&state.File{ID: "F", Route: "payables", Format: "csv", Name: "F",
 		State: state.Submitted, NextPollAt: schedT0, Path: "processing/payables/F"}, ""))
 	get := func() *state.File {
@@ -116,7 +116,7 @@ func TestPipeline_RetryLater(t *testing.T) {
 }
 
 func TestPipeline_Reschedule(t *testing.T) {
-	p, store, _ := newSchedPipeline(t, stubAtlar{})
+	p, store := newSchedPipeline(t, clockwork.NewFakeClockAt(schedT0), stubAtlar{})
 	ctx := context.Background()
 	put := func(id string, st state.State, next time.Time) {
 		t.Helper()
@@ -158,17 +158,7 @@ func TestPipeline_TrackerPollsWhenDue(t *testing.T) {
 	_, url := atlartest.NewTest(t, atlartest.Options{Clock: clock, SeedDays: -1})
 	api, err := atlar.New(atlar.Config{BaseURL: url, AccessKey: "demo-key", Secret: "demo-secret", Clock: clock, MaxRetries: -1})
 	require.NoError(t, err)
-	lay := layout.Layout{Root: t.TempDir()}
-	require.NoError(t, lay.Ensure([]string{"payables"}))
-	store, err := state.Open(lay.StateFile(), state.Options{Clock: clock})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
-	p, err := New(Options{
-		Journal: store, API: api, Layout: lay, Clock: clock, Logger: slog.New(slog.DiscardHandler),
-		Routes:       []Route{{Name: "payables", Format: FormatCSV, CSV: csvpay.DefaultProfile()}},
-		PollInterval: 10 * time.Second, Sweep: time.Hour,
-	})
-	require.NoError(t, err)
+	p, store := newSchedPipeline(t, clock, api)
 	ctx, cancel := context.WithCancel(context.Background())
 	require.NoError(t, p.Start(ctx))
 	t.Cleanup(func() {
@@ -176,7 +166,7 @@ func TestPipeline_TrackerPollsWhenDue(t *testing.T) {
 		require.NoError(t, p.Close(context.Background()))
 	})
 
-	path := filepath.Join(lay.Inbox("payables"), "run.csv")
+	path := filepath.Join(p.lay.Inbox("payables"), "run.csv")
 	require.NoError(t, os.WriteFile(path, []byte("external_id,source_iban,amount,currency,external_account_id\n"+
 		"TRK-1,DE89370400440532013000,10.00,EUR,external:fournisseur-sarl-eur\n"), 0o644))
 	id, err := p.Claim(ctx, Drop{Route: "payables", Path: path, Name: "run.csv", Source: "folder"})
