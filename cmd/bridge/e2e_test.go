@@ -26,7 +26,7 @@ type testBridge struct {
 	cfg  *config.Config
 	fake *atlartest.Server
 	app  *app
-	logs *logBuffer
+	logs *sharedtest.LogBuffer
 }
 
 const testConfig = `
@@ -80,7 +80,7 @@ func newTestBridgeWith(t *testing.T, statements bool, o appOptions, mutate ...fu
 		m(cfg)
 	}
 	cfg.Secret = "demo-secret"
-	tb := &testBridge{t: t, root: root, cfg: cfg, fake: fake, logs: &logBuffer{}}
+	tb := &testBridge{t: t, root: root, cfg: cfg, fake: fake, logs: &sharedtest.LogBuffer{}}
 	tb.start(o)
 	return tb
 }

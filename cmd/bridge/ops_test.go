@@ -111,7 +111,7 @@ func TestOps_Alerts(t *testing.T) {
 		c.Alerts.StuckAfter = config.D(time.Minute)
 		c.Alerts.StatementGap = config.D(time.Hour)
 	})
-	var logs logBuffer
+	var logs sharedtest.LogBuffer
 	tb.app.log = slog.New(slog.NewTextHandler(&logs, nil))
 	// A file that never gets out of processing: its route's account is
 	// unknown to Atlar, so it waits… instead, stop the pipeline from

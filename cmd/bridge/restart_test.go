@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -13,25 +12,6 @@ import (
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/stretchr/testify/require"
 )
-
-// logBuffer collects a bridge's logs; safe for concurrent writers and
-// readers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 var errCrash = errors.New("simulated crash")
 

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func oauthClient(t *testing.T, ts *tokenServer, mod func(*Config)) (*Client, *lockedBuffer) {
+func oauthClient(t *testing.T, ts *tokenServer, mod func(*Config)) (*Client, *sharedtest.LogBuffer) {
 	t.Helper()
 	ts.t = t
 	srv := newServer(t, ts)

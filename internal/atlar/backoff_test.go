@@ -14,13 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestClient_LogRetry(t *testing.T) {
 	clock := newRecordingClock()
-	logs := &lockedBuffer{}
+	logs := &sharedtest.LogBuffer{}
 	c, err := New(Config{
 		AccessKey: testKey, Secret: testSecret, Clock: clock,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),

@@ -1,7 +1,6 @@
 package atlar
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
 )
@@ -25,29 +25,11 @@ const (
 	testToken  = "tOkEn-must-never-appear"
 )
 
-// lockedBuffer collects log output written from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // newTestClient returns a client for srvURL with tiny backoffs, Basic auth
 // unless mod says otherwise, and its debug log captured.
-func newTestClient(t *testing.T, srvURL string, mod func(*Config)) (*Client, *lockedBuffer) {
+func newTestClient(t *testing.T, srvURL string, mod func(*Config)) (*Client, *sharedtest.LogBuffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &sharedtest.LogBuffer{}
 	cfg := Config{
 		BaseURL:     srvURL,
 		AccessKey:   testKey,

@@ -1,7 +1,6 @@
 package inbound_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/csvpay"
 	"github.com/atlarbridge/bridge/internal/inbound"
 	"github.com/atlarbridge/bridge/internal/layout"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/require"
@@ -222,22 +222,7 @@ func (c *crash) crashed() bool {
 }
 
 // logBuffer is a log sink safe for the pipeline's goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ sharedtest.LogBuffer }
 
 // lines returns the log lines at level (e.g. "WARN") or above.
 func (b *logBuffer) lines(levels ...string) []string {

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/jonboulle/clockwork"
 	"github.com/pkg/sftp"
 	"github.com/stretchr/testify/assert"
@@ -139,23 +140,12 @@ func (r *fakeReceiver) uploads() []Upload {
 }
 
 // logBuffer collects JSON log records for assertions.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+type logBuffer struct{ sharedtest.LogBuffer }
 
 // records returns the records whose message is msg.
 func (b *logBuffer) records(msg string) []map[string]any {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(b.buf.String(), "\n") {
+	for _, line := range strings.Split(b.String(), "\n") {
 		var rec map[string]any
 		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
 			out = append(out, rec)
