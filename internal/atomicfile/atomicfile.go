@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -44,12 +45,14 @@ func WriteTemp(temp string, data []byte, perm os.FileMode) error {
 }
 
 // Commit renames temp to final and syncs the folder so the rename survives
-// a power cut.
+// a power cut. A folder that cannot be synced after the rename is not an
+// error: the file is in place, and only its durability is as good as the
+// file system makes it.
 func Commit(temp, final string) error {
 	if err := os.Rename(temp, final); err != nil {
 		return fmt.Errorf("rename into place: %w", err)
 	}
-	SyncDir(filepath.Dir(final))
+	_ = SyncDir(filepath.Dir(final))
 	return nil
 }
 
@@ -62,15 +65,22 @@ func Write(final string, data []byte, perm os.FileMode) error {
 	return Commit(temp, final)
 }
 
-// SyncDir fsyncs a folder. Errors are ignored: Windows cannot open a
-// folder for sync, and there renames are durable once they return.
-func SyncDir(dir string) {
+// SyncDir fsyncs a folder so that a rename into it survives a power cut.
+// On Windows, which cannot open a folder for sync and makes renames durable
+// once they return, it only checks that the folder exists.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return
+		return fmt.Errorf("sync folder: %w", err)
 	}
-	_ = d.Sync()
-	_ = d.Close()
+	if runtime.GOOS == "windows" {
+		return d.Close()
+	}
+	serr := d.Sync()
+	if err := errors.Join(serr, d.Close()); err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
+	}
+	return nil
 }
 
 // IsTemp reports whether a base name is one of our temp files.
