@@ -35,9 +35,9 @@ type Config struct {
 	BanFor      time.Duration // default 15m
 
 	// LegacyAlgorithms opts in, by name, to key exchanges, ciphers, MACs and
-	// client key signatures beyond the modern defaults that x/crypto/ssh
-	// implements, e.g. "diffie-hellman-group14-sha1", "aes256-ctr",
-	// "hmac-sha2-256", "ssh-rsa" (SHA-1 RSA, also for the host key).
+	// client key signatures beyond the defaults that x/crypto/ssh
+	// implements, e.g. "diffie-hellman-group14-sha1", "aes128-cbc",
+	// "hmac-sha1", "ssh-rsa" (SHA-1 RSA, also for the host key).
 	LegacyAlgorithms []string
 
 	Clock  clockwork.Clock // default: the real clock
