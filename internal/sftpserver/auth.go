@@ -82,6 +82,9 @@ type connAuth struct {
 	keyRejected bool   // a key was offered and not accepted
 	counted     bool   // a failure was counted toward a ban
 	banned      bool
+	// graceExpired: the connection was cut by LoginGraceTime (set by
+	// serveConn before finish).
+	graceExpired bool
 }
 
 func (a *connAuth) checkBan() error {
@@ -183,6 +186,12 @@ func (a *connAuth) finish(err error) {
 	case a.banned:
 	case a.keyRejected && !a.counted:
 		a.fail("publickey", "", "no authorized key offered")
+	case !a.attempted && a.graceExpired:
+		// Held a startup slot and never tried: what a flood of idle
+		// connections does. It counts toward a ban like a wrong password.
+		// (Clients that connect and leave at once, such as health checks,
+		// are not counted.)
+		a.fail("none", "", "no login attempt within login_grace_time")
 	case !a.attempted:
 		var neg *ssh.AlgorithmNegotiationError
 		if errors.As(err, &neg) {

@@ -31,22 +31,32 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	if ap, err := netip.ParseAddrPort(c.remote); err == nil {
 		c.addr = ap.Addr().Unmap()
 	}
-	if !s.track(c) {
-		s.log.Warn("connection refused: server busy or closing", "remote", c.remote)
+	// A banned address is turned away before it takes a startup slot.
+	if until, banned := s.bans.bannedUntil(c.addr); banned {
+		s.log.Warn("connection refused: address banned", "remote", c.remote, "until", until)
+		nc.Close()
+		return
+	}
+	if ok, limit := s.track(c); !ok {
+		s.logRefusal(c, limit)
 		nc.Close()
 		return
 	}
 	defer s.untrack(c)
 	defer c.close()
-	if until, banned := s.bans.bannedUntil(c.addr); banned {
-		s.log.Warn("connection refused: address banned", "remote", c.remote, "until", until)
-		return
-	}
 
-	_ = nc.SetDeadline(time.Now().Add(loginGraceTime))
+	// Wall-clock, like sshd's LoginGraceTime: a deadline on the socket also
+	// cuts a client that trickles bytes to keep the handshake alive.
+	grace := s.cfg.LoginGraceTime
+	var deadline time.Time
+	if grace > 0 {
+		deadline = time.Now().Add(grace)
+		_ = nc.SetDeadline(deadline)
+	}
 	auth := &connAuth{srv: s, conn: c}
 	sconn, chans, reqs, err := ssh.NewServerConn(nc, s.serverConfig(auth))
 	if err != nil {
+		auth.graceExpired = grace > 0 && !time.Now().Before(deadline)
 		auth.finish(err)
 		return
 	}
