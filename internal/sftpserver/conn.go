@@ -33,12 +33,12 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	}
 	// A banned address is turned away before it takes a startup slot.
 	if until, banned := s.bans.bannedUntil(c.addr); banned {
-		s.log.Warn("connection refused: address banned", "remote", c.remote, "until", until)
+		s.logRefusal(c, "connection refused: address banned", "until", until)
 		nc.Close()
 		return
 	}
 	if ok, limit := s.track(c); !ok {
-		s.logRefusal(c, limit)
+		s.logRefusal(c, "connection refused before login", "limit", limit)
 		nc.Close()
 		return
 	}

@@ -123,7 +123,7 @@ type refusalCount struct {
 
 // logRefusal logs a refused connection, at most once per source and
 // interval, so that a flood cannot fill the disk with log lines.
-func (s *Server) logRefusal(c *connState, limit string) {
+func (s *Server) logRefusal(c *connState, msg string, attrs ...any) {
 	now := s.clock.Now()
 	key := sourceKey(c.addr)
 	s.mu.Lock()
@@ -147,5 +147,5 @@ func (s *Server) logRefusal(c *connState, limit string) {
 	more := r.since
 	r.logged, r.since = now, 0
 	s.mu.Unlock()
-	s.log.Warn("connection refused before login", "remote", c.remote, "limit", limit, "refused_unlogged", more)
+	s.log.Warn(msg, append([]any{"remote", c.remote}, append(attrs, "refused_unlogged", more)...)...)
 }

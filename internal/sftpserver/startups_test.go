@@ -179,8 +179,11 @@ func TestServer_LoginGraceTime(t *testing.T) {
 		assert.Equal(t, "no login attempt within login_grace_time", r["reason"])
 		assert.Equal(t, "none", r["method"])
 	}
-	_, err = banner(e.dialFrom(t, "127.0.0.5"))
-	require.Error(t, err, "the banned address is turned away before the banner")
+	for range 5 {
+		_, err = banner(e.dialFrom(t, "127.0.0.5"))
+		require.Error(t, err, "the banned address is turned away before the banner")
+	}
+	assert.Len(t, e.logs.records("connection refused: address banned"), 1, "logged once per source and minute")
 	total, _ := e.srv.startups()
 	assert.Zero(t, total, "a banned address holds no startup slot")
 
