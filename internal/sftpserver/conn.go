@@ -148,7 +148,9 @@ func subsystemName(payload []byte) string {
 
 func (s *Server) serveSFTP(ctx context.Context, c *connState, ch ssh.Channel) {
 	sess := newSession(ctx, s, c)
-	rw := &channelRW{r: bufio.NewReaderSize(ch, channelReadBuffer), w: newBatchWriter(ch, c), conn: c, srv: s}
+	bw := newBatchWriter(ch, c)
+	rw := &channelRW{r: bufio.NewReaderSize(ch, channelReadBuffer), w: bw, conn: c, srv: s,
+		status: newStatusRewriter(bw, s.clientPaths(c.user))}
 	defer rw.Close()
 	rs := sftp.NewRequestServer(rw, sess.handlers(), sftp.WithRSAllocator())
 	if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
@@ -161,11 +163,12 @@ func (s *Server) serveSFTP(ctx context.Context, c *connState, ch ssh.Channel) {
 // shutdown, and batched writes (see batchWriter). pkg/sftp reads from one
 // goroutine only, so the read side needs no lock.
 type channelRW struct {
-	r    *bufio.Reader
-	w    *batchWriter
-	conn *connState
-	srv  *Server
-	in   packetCounter
+	r      *bufio.Reader
+	w      *batchWriter
+	status *statusRewriter // writes to w, with client paths in error texts
+	conn   *connState
+	srv    *Server
+	in     packetCounter
 }
 
 func (rw *channelRW) Read(p []byte) (int, error) {
@@ -179,7 +182,7 @@ func (rw *channelRW) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (rw *channelRW) Write(p []byte) (int, error) { return rw.w.Write(p) }
+func (rw *channelRW) Write(p []byte) (int, error) { return rw.status.Write(p) }
 func (rw *channelRW) Close() error                { return rw.w.Close() }
 
 // watchIdle closes the connection once no SFTP traffic came in for

@@ -39,7 +39,9 @@
 //     Java and .NET clients. Very old ones need legacy_algorithms (e.g.
 //     "diffie-hellman-group14-sha1", "ssh-rsa"); a refused client is logged
 //     at WARN with the entry that would admit it.
-//   - Unix file modes and owners of the real files are never shown to clients.
+//   - Unix file modes and owners of the real files are never shown to clients,
+//     nor the real paths: status messages are rewritten to the client's
+//     virtual paths on the way out (errpaths.go); the log keeps real paths.
 //   - pkg/sftp v1.13 answers an SSH_FXP_READ on a write-only handle by calling
 //     WriteAt with a buffer of stale bytes: a client can corrupt its own
 //     upload that way (only its own: the buffers are per session). Handles
