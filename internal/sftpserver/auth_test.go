@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -418,6 +419,42 @@ func TestServer_DefaultAlgorithms(t *testing.T) {
 	assert.ElementsMatch(t, supported.Ciphers, a.ciphers, "every secure cipher")
 	assert.ElementsMatch(t, slices.DeleteFunc(slices.Clone(supported.MACs), func(m string) bool { return m == ssh.HMACSHA1 }), a.macs,
 		"every secure MAC but SHA-1")
+}
+
+// TestServer_EachDefaultAlgorithmNegotiates connects with one default
+// algorithm at a time in its class, as a client that knows only that one
+// (JSch and SSH.NET offer DH group exchange, ECDH-NIST and AES-CTR with
+// non-ETM hmac-sha2), and uploads: each really works server-side.
+func TestServer_EachDefaultAlgorithmNegotiates(t *testing.T) {
+	k := newClientKey(t)
+	e := startServer(t, []User{keyUser("erp", k, "payables")}, nil)
+	a := defaultAlgorithms()
+	type tc struct {
+		name string
+		cfg  ssh.Config
+	}
+	var cases []tc
+	for _, kex := range a.kex {
+		cases = append(cases, tc{"kex " + kex, ssh.Config{KeyExchanges: []string{kex}}})
+	}
+	for _, c := range a.ciphers {
+		cases = append(cases, tc{"cipher " + c, ssh.Config{Ciphers: []string{c}}})
+	}
+	for _, m := range a.macs {
+		cases = append(cases, tc{"mac " + m, ssh.Config{Ciphers: []string{ssh.CipherAES256CTR}, MACs: []string{m}}})
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := e.dialConfig(&ssh.ClientConfig{
+				Config: tt.cfg, User: "erp", Auth: []ssh.AuthMethod{ssh.PublicKeys(k.signer)},
+				HostKeyCallback: e.hostKeyCallback(), Timeout: 10 * time.Second,
+			})
+			require.NoError(t, err)
+			defer func() { c.Close(); c.ssh.Close() }()
+			require.NoError(t, put(c, "/inbox/payables/"+strings.NewReplacer("@", "_", ".", "_").Replace(tt.name)+".csv", payload(100<<10)))
+		})
+	}
+	assert.Empty(t, e.logs.records(negotiationFailedMsg))
 }
 
 func TestNew_Errors(t *testing.T) {
