@@ -185,6 +185,21 @@ func (w *statusRewriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		switch {
+		case w.left == 0 && !w.pass && w.hold == nil && len(w.head) == 0 && len(p) >= 5 && (p[4] != sshFxpStatus || binary.BigEndian.Uint32(p) > maxStatusPacket):
+			// Fast path for everything but status answers, header and all
+			// in p: one write, as pkg/sftp made it (downloads stay at two
+			// writes per data answer).
+			length := uint64(binary.BigEndian.Uint32(p))
+			if length == 0 {
+				return 0, errEmptyPacket // pkg/sftp never sends one
+			}
+			take := min(uint64(len(p)), 4+length)
+			if _, err := w.out.Write(p[:take]); err != nil {
+				return 0, err
+			}
+			w.left = uint32(4 + length - take)
+			w.pass = w.left > 0
+			p = p[take:]
 		case w.left == 0 && !w.pass && w.hold == nil:
 			// Reading a header: 4 bytes of length and the type byte.
 			take := min(5-len(w.head), len(p))
