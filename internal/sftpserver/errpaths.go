@@ -172,7 +172,10 @@ type statusRewriter struct {
 	head []byte // the current packet's first bytes, up to its type
 	left uint32 // bytes of the current packet still to come (after head)
 	hold []byte // a status packet being collected, from its length on
-	pass bool   // the current packet passes through
+	// spare is hold's memory between status answers: an upload gets one
+	// per write, and the writer below copies what it is given.
+	spare []byte
+	pass  bool // the current packet passes through
 }
 
 func newStatusRewriter(out io.Writer, paths clientPaths) *statusRewriter {
@@ -214,7 +217,7 @@ func (w *statusRewriter) Write(p []byte) (int, error) {
 			}
 			w.left = length - 1
 			if w.head[4] == sshFxpStatus && length <= maxStatusPacket {
-				w.hold = append(make([]byte, 0, 4+length), w.head...)
+				w.hold = append(w.spare[:0], w.head...)
 			} else {
 				w.pass = true
 				if _, err := w.out.Write(w.head); err != nil {
@@ -257,6 +260,9 @@ func (w *statusRewriter) finish() error {
 		return nil
 	}
 	_, err := w.out.Write(rewriteStatus(held, w.paths.text))
+	if cap(held) <= maxStatusPacket {
+		w.spare = held[:0]
+	}
 	return err
 }
 
