@@ -184,12 +184,17 @@ func (a *app) startSFTP(ctx context.Context, clock clockwork.Clock) error {
 		return configErr(err)
 	}
 	s := a.cfg.SFTP
+	startups, err := sftpserver.ParseMaxStartups(s.MaxStartups)
+	if err != nil {
+		return configErr(err)
+	}
 	a.sftp, err = sftpserver.New(sftpserver.Config{
 		Listen: s.Listen, HostKeyDir: s.HostKeyDir, Users: users,
 		InboxDir: a.lay.Inbox, StatementsDir: a.lay.Statements(), ResultsDir: a.lay.Results(),
 		MaxSessions: s.MaxSessions, MaxSessionsPerUser: s.MaxSessionsPerUser, MaxAuthTries: s.MaxAuthTries,
 		BanAfter: s.BanAfter, IdleTimeout: s.IdleTimeout.Duration, LoginDelay: s.LoginDelay.Duration,
 		BanWindow: s.BanWindow.Duration, BanFor: s.BanFor.Duration, LegacyAlgorithms: s.LegacyAlgorithms,
+		LoginGraceTime: s.LoginGraceTime.Duration, MaxStartups: startups, MaxStartupsPerAddress: s.MaxStartupsPerAddress,
 		Clock: clock, Logger: a.log.With("component", "sftp"),
 		OnSession: a.metrics.SFTPSession, OnAuthFailure: a.metrics.SFTPAuthFailure,
 	}, sftpReceiver{a.in})

@@ -84,6 +84,10 @@ type SFTP struct {
 	BanAfter           int      `toml:"ban_after"`             // failures per address, default 10
 	BanWindow          Duration `toml:"ban_window"`            // failures counted over, default 10m
 	BanFor             Duration `toml:"ban_for"`               // default 15m
+	// Connections still logging in, bounded as sshd bounds them.
+	LoginGraceTime        Duration `toml:"login_grace_time"`         // default 20s
+	MaxStartups           string   `toml:"max_startups"`             // start:rate:full, default "10:30:100"
+	MaxStartupsPerAddress int      `toml:"max_startups_per_address"` // default 8
 	// LegacyAlgorithms opts in to older KEX/cipher/MAC/host key algorithms
 	// by name for old ERP clients (e.g. "diffie-hellman-group14-sha1").
 	LegacyAlgorithms []string `toml:"legacy_algorithms"`

@@ -49,6 +49,11 @@ func Default() *Config {
 			BanAfter:           10,
 			BanWindow:          D(10 * time.Minute),
 			BanFor:             D(15 * time.Minute),
+			// Connections still logging in: sshd's defaults, and a per-address
+			// limit below max_startups' start.
+			LoginGraceTime:        D(20 * time.Second),
+			MaxStartups:           "10:30:100",
+			MaxStartupsPerAddress: 8,
 		},
 		Statements: Statements{
 			Enabled:      true,

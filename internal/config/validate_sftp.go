@@ -8,6 +8,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/atlarbridge/bridge/internal/sftpserver"
 )
 
 // userNameRE is what an ERP's SFTP login may be called.
@@ -38,6 +40,11 @@ func (v *checker) sftp() {
 	v.positiveInt("sftp.ban_after", s.BanAfter)
 	v.positive("sftp.ban_window", s.BanWindow)
 	v.positive("sftp.ban_for", s.BanFor)
+	v.positive("sftp.login_grace_time", s.LoginGraceTime)
+	if _, err := sftpserver.ParseMaxStartups(s.MaxStartups); err != nil {
+		v.fail("sftp.max_startups", "must be start:rate:full like \"10:30:100\" with start <= full and rate <= 100 (got %q)", s.MaxStartups)
+	}
+	v.positiveInt("sftp.max_startups_per_address", s.MaxStartupsPerAddress)
 	known := knownSSHAlgorithms()
 	for i, alg := range s.LegacyAlgorithms {
 		if !known[alg] {

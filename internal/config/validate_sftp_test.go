@@ -31,6 +31,15 @@ func TestConfig_Validate_SFTP(t *testing.T) {
 			},
 		},
 		{
+			name: "Startups",
+			doc:  minimal + on + "login_grace_time = \"0s\"\nmax_startups = \"100:30:10\"\nmax_startups_per_address = 0\n" + user,
+			want: []string{
+				`config.toml:10: sftp.login_grace_time: must be > 0 (got "0s")`,
+				`config.toml:11: sftp.max_startups: must be start:rate:full like "10:30:100" with start <= full and rate <= 100 (got "100:30:10")`,
+				`config.toml:12: sftp.max_startups_per_address: must be > 0 (got 0)`,
+			},
+		},
+		{
 			name: "SessionsPerUser",
 			doc:  minimal + on + "max_sessions = 4\nmax_sessions_per_user = 8\n" + user,
 			want: []string{`config.toml:11: sftp.max_sessions_per_user: must be <= sftp.max_sessions 4 (got 8)`},

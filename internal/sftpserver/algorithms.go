@@ -3,14 +3,16 @@ package sftpserver
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/crypto/ssh"
 )
 
-// algorithms is what the server negotiates. The defaults are the modern set
-// only: post-quantum hybrid and curve25519 key exchange, AEAD ciphers, and
-// ed25519 / RSA with SHA-2 signatures. Old ERP clients opt in to more by
-// name through Config.LegacyAlgorithms.
+// algorithms is what the server negotiates. The defaults are everything
+// x/crypto/ssh implements and does not class as insecure (OpenSSH's own
+// default set), so that the SSH libraries legacy ERPs embed (libssh2 and
+// curl, paramiko, JSch, SSH.NET) connect without configuration. SHA-1,
+// CBC and 3DES stay opt-in by name through Config.LegacyAlgorithms.
 type algorithms struct {
 	kex        []string
 	ciphers    []string
@@ -21,11 +23,18 @@ type algorithms struct {
 
 func defaultAlgorithms() algorithms {
 	return algorithms{
-		kex:     []string{ssh.KeyExchangeMLKEM768X25519, ssh.KeyExchangeCurve25519},
-		ciphers: []string{ssh.CipherAES128GCM, ssh.CipherAES256GCM, ssh.CipherChaCha20Poly1305},
-		// MACs only matter for a legacy non-AEAD cipher; keep them to the
-		// encrypt-then-MAC SHA-2 ones unless asked.
-		macs:       []string{ssh.HMACSHA256ETM, ssh.HMACSHA512ETM},
+		kex: []string{
+			ssh.KeyExchangeMLKEM768X25519, ssh.KeyExchangeCurve25519,
+			ssh.KeyExchangeECDHP256, ssh.KeyExchangeECDHP384, ssh.KeyExchangeECDHP521,
+			ssh.KeyExchangeDH14SHA256, ssh.KeyExchangeDH16SHA512, ssh.KeyExchangeDHGEXSHA256,
+		},
+		ciphers: []string{
+			ssh.CipherAES128GCM, ssh.CipherAES256GCM, ssh.CipherChaCha20Poly1305,
+			ssh.CipherAES128CTR, ssh.CipherAES192CTR, ssh.CipherAES256CTR,
+		},
+		// x/crypto/ssh does not class hmac-sha1 as insecure, but SHA-1 stays
+		// opt-in here (SPEC §6): no client that has CTR lacks hmac-sha2.
+		macs:       []string{ssh.HMACSHA256ETM, ssh.HMACSHA512ETM, ssh.HMACSHA256, ssh.HMACSHA512},
 		rsaHostKey: []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256},
 		pubKeyAuth: []string{
 			ssh.KeyAlgoED25519, ssh.KeyAlgoSKED25519,
@@ -98,4 +107,36 @@ func (a algorithms) hostSigners(keys []ssh.Signer) ([]ssh.Signer, error) {
 		out = append(out, ms)
 	}
 	return out, nil
+}
+
+// legacyEntry returns the legacy_algorithms entry that would let the client
+// of a failed negotiation in: the first algorithm it offered, in its own
+// order of preference, for the class that found nothing in common, that
+// x/crypto/ssh implements and the server does not offer by default. It
+// returns "" when no entry would help (the client offered nothing this
+// server implements, or only host key types it has no key for).
+//
+// The x/crypto error names the class and the client's whole list for it,
+// which is all this needs; peeking at the client's KEXINIT ourselves would
+// duplicate the library's parser for no more information.
+func legacyEntry(e *ssh.AlgorithmNegotiationError) string {
+	supported, insecure := ssh.SupportedAlgorithms(), ssh.InsecureAlgorithms()
+	var candidates []string
+	switch {
+	case strings.HasSuffix(e.What, "key exchange"):
+		candidates = slices.Concat(supported.KeyExchanges, insecure.KeyExchanges)
+	case strings.HasSuffix(e.What, "cipher"):
+		candidates = slices.Concat(supported.Ciphers, insecure.Ciphers)
+	case strings.HasSuffix(e.What, "MAC"):
+		candidates = slices.Concat(supported.MACs, insecure.MACs)
+	case e.What == "host key":
+		// The host keys are ed25519 and RSA; only SHA-1 RSA can be added.
+		candidates = []string{ssh.KeyAlgoRSA}
+	}
+	for _, name := range e.RequestedAlgorithms {
+		if slices.Contains(candidates, name) && !slices.Contains(e.SupportedAlgorithms, name) {
+			return name
+		}
+	}
+	return ""
 }

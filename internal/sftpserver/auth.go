@@ -2,7 +2,9 @@ package sftpserver
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"golang.org/x/crypto/bcrypt"
@@ -80,6 +82,9 @@ type connAuth struct {
 	keyRejected bool   // a key was offered and not accepted
 	counted     bool   // a failure was counted toward a ban
 	banned      bool
+	// graceExpired: the connection was cut by LoginGraceTime (set by
+	// serveConn before finish).
+	graceExpired bool
 }
 
 func (a *connAuth) checkBan() error {
@@ -181,9 +186,37 @@ func (a *connAuth) finish(err error) {
 	case a.banned:
 	case a.keyRejected && !a.counted:
 		a.fail("publickey", "", "no authorized key offered")
+	case !a.attempted && a.graceExpired:
+		// Held a startup slot and never tried: what a flood of idle
+		// connections does. It counts toward a ban like a wrong password.
+		// (Clients that connect and leave at once, such as health checks,
+		// are not counted.)
+		a.fail("none", "", "no login attempt within login_grace_time")
 	case !a.attempted:
-		// Key exchange failed (often no common algorithm: a case for
-		// legacy_algorithms) or the client left before trying to log in.
-		a.srv.log.Info("ssh handshake ended", "remote", a.conn.remote, "error", err.Error())
+		var neg *ssh.AlgorithmNegotiationError
+		if errors.As(err, &neg) {
+			a.srv.logNegotiationFailed(a.conn, neg)
+			return
+		}
+		// The client left before trying to log in.
+		a.srv.log.Info("ssh handshake ended", "remote", a.conn.remote, "err", err.Error())
 	}
+}
+
+const negotiationFailedMsg = "ssh negotiation failed: no common algorithm"
+
+// logNegotiationFailed tells the operator which client could not connect,
+// what it offered, and the exact legacy_algorithms entry that would let it
+// in, if any.
+func (s *Server) logNegotiationFailed(c *connState, neg *ssh.AlgorithmNegotiationError) {
+	attrs := []any{"remote", c.remote, "what", neg.What,
+		"client_offered", strings.Join(neg.RequestedAlgorithms, ","),
+		"server_offered", strings.Join(neg.SupportedAlgorithms, ",")}
+	if entry := legacyEntry(neg); entry != "" {
+		attrs = append(attrs, "legacy_algorithms", entry,
+			"hint", fmt.Sprintf("to admit this client, add %q to [sftp] legacy_algorithms (it is weaker than the defaults)", entry))
+	} else {
+		attrs = append(attrs, "hint", "the client offers nothing this server implements for "+neg.What+"; update the client")
+	}
+	s.log.Warn(negotiationFailedMsg, attrs...)
 }

@@ -2,10 +2,13 @@ package sftpserver
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -325,32 +328,133 @@ func TestServer_HostKeyPersistsAcrossRestarts(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
 }
 
+// TestServer_LegacyAlgorithms: a client that only speaks what stays opt-in
+// (SHA-1, CBC, 3DES, SHA-1 RSA host keys) is refused by default, the WARN
+// names what it offered and the exact legacy_algorithms entry, and that
+// entry lets it in.
 func TestServer_LegacyAlgorithms(t *testing.T) {
 	k := newClientKey(t)
-	old := ssh.Config{
-		KeyExchanges: []string{ssh.InsecureKeyExchangeDH14SHA1},
-		Ciphers:      []string{ssh.CipherAES128CTR},
-		MACs:         []string{ssh.HMACSHA1},
+	modernCTR := ssh.Config{Ciphers: []string{ssh.CipherAES128CTR}}
+	tests := []struct {
+		name      string
+		cfg       ssh.Config
+		hostKeys  []string
+		what      string
+		wantEntry string
+	}{
+		{"sha1 kex", ssh.Config{KeyExchanges: []string{"unknown-kex@example.com", ssh.InsecureKeyExchangeDH14SHA1, ssh.InsecureKeyExchangeDH1SHA1}}, nil,
+			"key exchange", ssh.InsecureKeyExchangeDH14SHA1},
+		{"cbc cipher", ssh.Config{Ciphers: []string{ssh.InsecureCipherAES128CBC, ssh.InsecureCipherTripleDESCBC}}, nil,
+			"client to server cipher", ssh.InsecureCipherAES128CBC},
+		{"3des cipher", ssh.Config{Ciphers: []string{ssh.InsecureCipherTripleDESCBC}}, nil,
+			"client to server cipher", ssh.InsecureCipherTripleDESCBC},
+		{"sha1 mac", ssh.Config{Ciphers: modernCTR.Ciphers, MACs: []string{ssh.HMACSHA1}}, nil,
+			"client to server MAC", ssh.HMACSHA1},
+		{"sha1 rsa host key", ssh.Config{}, []string{ssh.KeyAlgoRSA},
+			"host key", ssh.KeyAlgoRSA},
 	}
-	dial := func(e *env) error {
-		c, err := e.dialConfig(&ssh.ClientConfig{
-			Config: old, User: "erp", Auth: []ssh.AuthMethod{ssh.PublicKeys(k.signer)},
-			HostKeyCallback: e.hostKeyCallback(),
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dial := func(e *env) error {
+				c, err := e.dialConfig(&ssh.ClientConfig{
+					Config: tt.cfg, User: "erp", Auth: []ssh.AuthMethod{ssh.PublicKeys(k.signer)},
+					HostKeyCallback: e.hostKeyCallback(), HostKeyAlgorithms: tt.hostKeys, Timeout: 10 * time.Second,
+				})
+				if err == nil {
+					c.Close()
+					c.ssh.Close()
+				}
+				return err
+			}
+			modern := startServer(t, []User{keyUser("erp", k, "payables")}, nil)
+			require.Error(t, dial(modern), "refused by default")
+			var rec map[string]any
+			eventually(t, func() bool {
+				recs := modern.logs.records(negotiationFailedMsg)
+				if len(recs) > 0 {
+					rec = recs[0]
+				}
+				return rec != nil
+			}, "the failed negotiation is logged")
+			assert.Equal(t, "WARN", rec["level"])
+			assert.Equal(t, tt.what, rec["what"])
+			assert.Equal(t, tt.wantEntry, rec["legacy_algorithms"])
+			assert.Contains(t, rec["client_offered"], tt.wantEntry)
+			assert.Contains(t, rec["hint"], fmt.Sprintf("add %q to [sftp] legacy_algorithms", tt.wantEntry))
+
+			legacy := startServer(t, []User{keyUser("erp", k, "payables")}, func(c *Config) {
+				c.LegacyAlgorithms = []string{tt.wantEntry}
+			})
+			require.NoError(t, dial(legacy), "the logged entry lets it in")
 		})
-		if err == nil {
-			c.Close()
-		}
-		return err
 	}
 
-	modern := startServer(t, []User{keyUser("erp", k, "payables")}, nil)
-	require.Error(t, dial(modern), "an old client is refused by default")
-	eventually(t, func() bool { return len(modern.logs.records("ssh handshake ended")) > 0 }, "the reason is logged for the operator")
-
-	legacy := startServer(t, []User{keyUser("erp", k, "payables")}, func(c *Config) {
-		c.LegacyAlgorithms = []string{"diffie-hellman-group14-sha1", "aes128-ctr", "hmac-sha1"}
+	t.Run("nothing implemented", func(t *testing.T) {
+		e := startServer(t, []User{keyUser("erp", k, "payables")}, nil)
+		_, err := e.dialConfig(&ssh.ClientConfig{
+			User: "erp", Auth: []ssh.AuthMethod{ssh.PublicKeys(k.signer)}, Timeout: 10 * time.Second,
+			HostKeyCallback: e.hostKeyCallback(), HostKeyAlgorithms: []string{ssh.KeyAlgoECDSA256},
+		})
+		require.Error(t, err)
+		eventually(t, func() bool { return len(e.logs.records(negotiationFailedMsg)) > 0 }, "logged")
+		rec := e.logs.records(negotiationFailedMsg)[0]
+		assert.Nil(t, rec["legacy_algorithms"], "no entry would help: there is no ECDSA host key")
+		assert.Contains(t, rec["hint"], "update the client")
 	})
-	require.NoError(t, dial(legacy), "it works once its algorithms are opted in")
+}
+
+// TestServer_DefaultAlgorithms: the defaults are x/crypto/ssh's secure set
+// (what OpenSSH offers by default), and nothing SHA-1, CBC or 3DES.
+func TestServer_DefaultAlgorithms(t *testing.T) {
+	a := defaultAlgorithms()
+	supported, insecure := ssh.SupportedAlgorithms(), ssh.InsecureAlgorithms()
+	for _, list := range [][]string{a.kex, a.ciphers, a.macs, a.rsaHostKey, a.pubKeyAuth} {
+		for _, name := range list {
+			assert.NotContains(t, slices.Concat(insecure.KeyExchanges, insecure.Ciphers, insecure.MACs, insecure.HostKeys, insecure.PublicKeyAuths), name)
+			assert.NotContains(t, name, "sha1")
+			assert.NotContains(t, name, "cbc")
+		}
+	}
+	assert.ElementsMatch(t, supported.KeyExchanges, a.kex, "every secure key exchange")
+	assert.ElementsMatch(t, supported.Ciphers, a.ciphers, "every secure cipher")
+	assert.ElementsMatch(t, slices.DeleteFunc(slices.Clone(supported.MACs), func(m string) bool { return m == ssh.HMACSHA1 }), a.macs,
+		"every secure MAC but SHA-1")
+}
+
+// TestServer_EachDefaultAlgorithmNegotiates connects with one default
+// algorithm at a time in its class, as a client that knows only that one
+// (JSch and SSH.NET offer DH group exchange, ECDH-NIST and AES-CTR with
+// non-ETM hmac-sha2), and uploads: each really works server-side.
+func TestServer_EachDefaultAlgorithmNegotiates(t *testing.T) {
+	k := newClientKey(t)
+	e := startServer(t, []User{keyUser("erp", k, "payables")}, nil)
+	a := defaultAlgorithms()
+	type tc struct {
+		name string
+		cfg  ssh.Config
+	}
+	var cases []tc
+	for _, kex := range a.kex {
+		cases = append(cases, tc{"kex " + kex, ssh.Config{KeyExchanges: []string{kex}}})
+	}
+	for _, c := range a.ciphers {
+		cases = append(cases, tc{"cipher " + c, ssh.Config{Ciphers: []string{c}}})
+	}
+	for _, m := range a.macs {
+		cases = append(cases, tc{"mac " + m, ssh.Config{Ciphers: []string{ssh.CipherAES256CTR}, MACs: []string{m}}})
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := e.dialConfig(&ssh.ClientConfig{
+				Config: tt.cfg, User: "erp", Auth: []ssh.AuthMethod{ssh.PublicKeys(k.signer)},
+				HostKeyCallback: e.hostKeyCallback(), Timeout: 10 * time.Second,
+			})
+			require.NoError(t, err)
+			defer func() { c.Close(); c.ssh.Close() }()
+			require.NoError(t, put(c, "/inbox/payables/"+strings.NewReplacer("@", "_", ".", "_").Replace(tt.name)+".csv", payload(100<<10)))
+		})
+	}
+	assert.Empty(t, e.logs.records(negotiationFailedMsg))
 }
 
 func TestNew_Errors(t *testing.T) {

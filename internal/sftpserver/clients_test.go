@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
-	"golang.org/x/crypto/ssh"
 
 	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
@@ -137,11 +136,10 @@ func TestServer_CurlClient(t *testing.T) {
 		t.Skip("curl was built without SFTP support")
 	}
 	k := newClientKey(t)
-	e := startServer(t, []User{keyUser("erp", k, "payables")}, func(c *Config) {
-		// libssh2 before 1.11 (Debian 12's curl) knows no AES-GCM, ChaCha20
-		// or encrypt-then-MAC: the case legacy_algorithms exists for.
-		c.LegacyAlgorithms = []string{ssh.CipherAES256CTR, ssh.HMACSHA256}
-	})
+	// No legacy_algorithms: libssh2 before 1.11 (Debian 12's curl) knows no
+	// AES-GCM, ChaCha20 or encrypt-then-MAC, and the defaults must still let
+	// it in (SPEC §6).
+	e := startServer(t, []User{keyUser("erp", k, "payables")}, nil)
 	dir := t.TempDir()
 	key := k.writeFiles(t, dir)
 	data := payload(2<<20 + 7)
@@ -160,4 +158,78 @@ func TestServer_CurlClient(t *testing.T) {
 
 	out, err = run(t, curl, append(auth, "-o", filepath.Join(dir, "passwd"), base+"/etc/passwd")...)
 	require.Error(t, err, "escape refused: %s", out)
+	assert.Empty(t, e.logs.records(negotiationFailedMsg))
+}
+
+// paramikoPython returns a python3 that can import paramiko (Debian's
+// python3-paramiko lives under /usr/bin/python3, which a pyenv or venv
+// python3 earlier in PATH does not see). It skips like sharedtest.Tool.
+func paramikoPython(t *testing.T) string {
+	t.Helper()
+	var candidates []string
+	if p, err := exec.LookPath("python3"); err == nil {
+		candidates = append(candidates, p)
+	}
+	candidates = append(candidates, "/usr/bin/python3")
+	for _, p := range candidates {
+		if out, err := run(t, p, "-c", "import paramiko"); err == nil {
+			return p
+		} else {
+			t.Logf("%s: %v: %s", p, err, out)
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("python3 with paramiko is required in CI (apt-get install python3-paramiko)")
+	}
+	t.Skip("python3-paramiko not installed (apt-get install python3-paramiko)")
+	return ""
+}
+
+// paramikoScript uploads, lists, downloads and deletes with paramiko's
+// defaults, checking the server's host key against known_hosts.
+const paramikoScript = `
+import sys, paramiko
+host, port, user, key, known, local, ack = sys.argv[1:8]
+c = paramiko.SSHClient()
+c.load_host_keys(known)
+c.set_missing_host_key_policy(paramiko.RejectPolicy())
+c.connect(host, port=int(port), username=user, pkey=paramiko.Ed25519Key.from_private_key_file(key),
+          allow_agent=False, look_for_keys=False, timeout=20)
+t = c.get_transport()
+print("negotiated", t.remote_cipher, t.remote_mac, t.host_key_type)
+s = c.open_sftp()
+s.put(local, "/inbox/payables/pay.csv", confirm=False)
+print("listed", s.listdir("/inbox/payables"))
+s.get("/outbox/results/pay.csv.ack.xml", ack)
+s.remove("/outbox/results/pay.csv.ack.xml")
+try:
+    s.stat("/../../etc/passwd")
+    print("escaped")
+    sys.exit(3)
+except IOError:
+    pass
+s.close()
+c.close()
+`
+
+func TestServer_ParamikoClient(t *testing.T) {
+	python := paramikoPython(t)
+	k := newClientKey(t)
+	e := startServer(t, []User{keyUser("erp", k, "payables")}, nil) // no legacy_algorithms
+	dir := t.TempDir()
+	key := k.writeFiles(t, dir)
+	knownHosts := filepath.Join(dir, "known_hosts")
+	lines := Fingerprints(e.srv.signers, e.addr)
+	require.NoError(t, os.WriteFile(knownHosts, []byte(strings.Join(lines[len(e.srv.signers):], "\n")+"\n"), 0o600))
+	host, port, err := net.SplitHostPort(e.addr)
+	require.NoError(t, err)
+	data := payload(1<<20 + 11)
+	local, localAck := filepath.Join(dir, "pay.csv"), filepath.Join(dir, "ack.xml")
+	require.NoError(t, os.WriteFile(local, data, 0o600))
+
+	out, err := run(t, python, "-c", paramikoScript, host, port, "erp", key, knownHosts, local, localAck)
+	require.NoError(t, err, out)
+	t.Log(strings.TrimSpace(out))
+	e.checkRoundTrip(t, data, localAck)
+	assert.Empty(t, e.logs.records(negotiationFailedMsg))
 }

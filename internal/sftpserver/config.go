@@ -2,6 +2,7 @@ package sftpserver
 
 import (
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -22,8 +23,8 @@ type Config struct {
 	// StatementsDir and ResultsDir are the absolute outbox folders.
 	StatementsDir, ResultsDir string
 
-	// MaxSessions caps logged-in connections, and separately those still
-	// authenticating; default 64.
+	// MaxSessions caps logged-in connections; default 64. Connections still
+	// logging in are bounded by MaxStartups and MaxStartupsPerAddress.
 	MaxSessions        int
 	MaxSessionsPerUser int // default 8
 	MaxAuthTries       int // auth attempts per connection; default 6
@@ -34,10 +35,26 @@ type Config struct {
 	BanWindow   time.Duration // failures counted over; default 10m
 	BanFor      time.Duration // default 15m
 
+	// LoginGraceTime is how long a connection may take to log in, in
+	// wall-clock time like sshd's; one that never tried counts as a failed
+	// login toward a ban. Default 20s.
+	LoginGraceTime time.Duration
+	// MaxStartups bounds the connections still logging in, as sshd's
+	// start:rate:full (see startups.go); default 10:30:100. Full < 0
+	// switches it off.
+	MaxStartups MaxStartups
+	// MaxStartupsPerAddress bounds those from one address (IPv6: one /64);
+	// default 8, below MaxStartups.Start so that one address alone cannot
+	// make others face the random drop.
+	MaxStartupsPerAddress int
+	// Rand returns a random number in [0, n) for the random early drop;
+	// default math/rand/v2.IntN (tests inject their own).
+	Rand func(n int) int
+
 	// LegacyAlgorithms opts in, by name, to key exchanges, ciphers, MACs and
-	// client key signatures beyond the modern defaults that x/crypto/ssh
-	// implements, e.g. "diffie-hellman-group14-sha1", "aes256-ctr",
-	// "hmac-sha2-256", "ssh-rsa" (SHA-1 RSA, also for the host key).
+	// client key signatures beyond the defaults that x/crypto/ssh
+	// implements, e.g. "diffie-hellman-group14-sha1", "aes128-cbc",
+	// "hmac-sha1", "ssh-rsa" (SHA-1 RSA, also for the host key).
 	LegacyAlgorithms []string
 
 	Clock  clockwork.Clock // default: the real clock
@@ -59,11 +76,10 @@ const (
 	DefaultLoginDelay         = time.Second
 	DefaultBanWindow          = 10 * time.Minute
 	DefaultBanFor             = 15 * time.Minute
+	DefaultLoginGraceTime     = 20 * time.Second
+	// DefaultMaxStartupsPerAddress is below DefaultMaxStartups.Start.
+	DefaultMaxStartupsPerAddress = 8
 )
-
-// loginGraceTime bounds how long a connection may take to authenticate,
-// in wall-clock time, like sshd's LoginGraceTime.
-const loginGraceTime = 2 * time.Minute
 
 func (c Config) withDefaults() Config {
 	setInt := func(v *int, d int) {
@@ -84,6 +100,14 @@ func (c Config) withDefaults() Config {
 	setDur(&c.LoginDelay, DefaultLoginDelay)
 	setDur(&c.BanWindow, DefaultBanWindow)
 	setDur(&c.BanFor, DefaultBanFor)
+	setDur(&c.LoginGraceTime, DefaultLoginGraceTime)
+	setInt(&c.MaxStartupsPerAddress, DefaultMaxStartupsPerAddress)
+	if c.MaxStartups == (MaxStartups{}) {
+		c.MaxStartups = DefaultMaxStartups
+	}
+	if c.Rand == nil {
+		c.Rand = rand.IntN
+	}
 	if c.Clock == nil {
 		c.Clock = clockwork.NewRealClock()
 	}

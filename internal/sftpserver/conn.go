@@ -31,22 +31,32 @@ func (s *Server) serveConn(ctx context.Context, nc net.Conn) {
 	if ap, err := netip.ParseAddrPort(c.remote); err == nil {
 		c.addr = ap.Addr().Unmap()
 	}
-	if !s.track(c) {
-		s.log.Warn("connection refused: server busy or closing", "remote", c.remote)
+	// A banned address is turned away before it takes a startup slot.
+	if until, banned := s.bans.bannedUntil(c.addr); banned {
+		s.logRefusal(c, "connection refused: address banned", "until", until)
+		nc.Close()
+		return
+	}
+	if ok, limit := s.track(c); !ok {
+		s.logRefusal(c, "connection refused before login", "limit", limit)
 		nc.Close()
 		return
 	}
 	defer s.untrack(c)
 	defer c.close()
-	if until, banned := s.bans.bannedUntil(c.addr); banned {
-		s.log.Warn("connection refused: address banned", "remote", c.remote, "until", until)
-		return
-	}
 
-	_ = nc.SetDeadline(time.Now().Add(loginGraceTime))
+	// Wall-clock, like sshd's LoginGraceTime: a deadline on the socket also
+	// cuts a client that trickles bytes to keep the handshake alive.
+	grace := s.cfg.LoginGraceTime
+	var deadline time.Time
+	if grace > 0 {
+		deadline = time.Now().Add(grace)
+		_ = nc.SetDeadline(deadline)
+	}
 	auth := &connAuth{srv: s, conn: c}
 	sconn, chans, reqs, err := ssh.NewServerConn(nc, s.serverConfig(auth))
 	if err != nil {
+		auth.graceExpired = grace > 0 && !time.Now().Before(deadline)
 		auth.finish(err)
 		return
 	}
@@ -138,7 +148,9 @@ func subsystemName(payload []byte) string {
 
 func (s *Server) serveSFTP(ctx context.Context, c *connState, ch ssh.Channel) {
 	sess := newSession(ctx, s, c)
-	rw := &channelRW{r: bufio.NewReaderSize(ch, channelReadBuffer), w: newBatchWriter(ch, c), conn: c, srv: s}
+	bw := newBatchWriter(ch, c)
+	rw := &channelRW{r: bufio.NewReaderSize(ch, channelReadBuffer), w: bw, conn: c, srv: s,
+		status: newStatusRewriter(bw, s.clientPaths(c.user))}
 	defer rw.Close()
 	rs := sftp.NewRequestServer(rw, sess.handlers(), sftp.WithRSAllocator())
 	if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
@@ -151,11 +163,12 @@ func (s *Server) serveSFTP(ctx context.Context, c *connState, ch ssh.Channel) {
 // shutdown, and batched writes (see batchWriter). pkg/sftp reads from one
 // goroutine only, so the read side needs no lock.
 type channelRW struct {
-	r    *bufio.Reader
-	w    *batchWriter
-	conn *connState
-	srv  *Server
-	in   packetCounter
+	r      *bufio.Reader
+	w      *batchWriter
+	status *statusRewriter // writes to w, with client paths in error texts
+	conn   *connState
+	srv    *Server
+	in     packetCounter
 }
 
 func (rw *channelRW) Read(p []byte) (int, error) {
@@ -169,7 +182,7 @@ func (rw *channelRW) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (rw *channelRW) Write(p []byte) (int, error) { return rw.w.Write(p) }
+func (rw *channelRW) Write(p []byte) (int, error) { return rw.status.Write(p) }
 func (rw *channelRW) Close() error                { return rw.w.Close() }
 
 // watchIdle closes the connection once no SFTP traffic came in for

@@ -33,11 +33,15 @@
 //   - Close lets each session finish what is in flight (an open upload, an
 //     unanswered request) before closing it, so that a file the Receiver
 //     claimed is always confirmed to the client; ctx bounds the wait.
-//   - The defaults are AEAD ciphers only. Clients built on libssh2 before
-//     1.11 (curl on Debian 12, many PHP and C ERPs) need
-//     legacy_algorithms = ["aes256-ctr", "hmac-sha2-256"]; very old Java
-//     (JSch) ones also "diffie-hellman-group14-sha1" and "ssh-rsa".
-//   - Unix file modes and owners of the real files are never shown to clients.
+//   - The defaults are everything x/crypto/ssh implements and does not class
+//     as insecure, except hmac-sha1: AES-CTR and hmac-sha2 for libssh2 before
+//     1.11 (curl on Debian 12) and paramiko, ECDH-NIST and DH group 14/16 for
+//     Java and .NET clients. Very old ones need legacy_algorithms (e.g.
+//     "diffie-hellman-group14-sha1", "ssh-rsa"); a refused client is logged
+//     at WARN with the entry that would admit it.
+//   - Unix file modes and owners of the real files are never shown to clients,
+//     nor the real paths: status messages are rewritten to the client's
+//     virtual paths on the way out (errpaths.go); the log keeps real paths.
 //   - pkg/sftp v1.13 answers an SSH_FXP_READ on a write-only handle by calling
 //     WriteAt with a buffer of stale bytes: a client can corrupt its own
 //     upload that way (only its own: the buffers are per session). Handles

@@ -34,7 +34,9 @@ type Server struct {
 	ln         net.Listener
 	closing    bool
 	conns      map[*connState]struct{}
-	handshakes int
+	handshakes int                          // connections not logged in yet
+	pending    map[netip.Addr]int           // handshakes by sourceKey
+	refusals   map[netip.Addr]*refusalCount // by sourceKey, for logRefusal
 	sessions   int
 	perUser    map[string]int
 	wg         sync.WaitGroup
@@ -78,12 +80,14 @@ func New(cfg Config, r Receiver) (*Server, error) {
 	s := &Server{
 		cfg: cfg, recv: r, log: cfg.Logger, clock: cfg.Clock,
 		signers: signers, algos: algos,
-		bans:    newBanList(cfg.Clock, cfg.BanAfter, cfg.BanWindow, cfg.BanFor),
-		recent:  newRecentUploads(cfg.Clock),
-		started: cfg.Clock.Now(),
-		done:    make(chan struct{}),
-		conns:   make(map[*connState]struct{}),
-		perUser: make(map[string]int),
+		bans:     newBanList(cfg.Clock, cfg.BanAfter, cfg.BanWindow, cfg.BanFor),
+		recent:   newRecentUploads(cfg.Clock),
+		started:  cfg.Clock.Now(),
+		done:     make(chan struct{}),
+		conns:    make(map[*connState]struct{}),
+		perUser:  make(map[string]int),
+		pending:  make(map[netip.Addr]int),
+		refusals: make(map[netip.Addr]*refusalCount),
 	}
 	s.SetUsers(cfg.Users)
 	return s, nil
@@ -240,18 +244,20 @@ type connState struct {
 
 func (c *connState) close() { c.closeOnce.Do(func() { c.nc.Close() }) }
 
-// track registers a new connection, refusing it when closing or when too
-// many are still authenticating (which bounds what unauthenticated
-// clients can hold).
-func (s *Server) track(c *connState) bool {
+// track registers a new connection, refusing it when closing or when the
+// limits on connections still logging in say so (see startups.go), which
+// bound what unauthenticated clients can hold.
+func (s *Server) track(c *connState) (ok bool, limit string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing || (s.cfg.MaxSessions > 0 && s.handshakes >= s.cfg.MaxSessions) {
-		return false
+	if s.closing {
+		return false, "closing"
 	}
-	s.handshakes++
+	if ok, limit := s.admitStartup(c); !ok {
+		return false, limit
+	}
 	s.conns[c] = struct{}{}
-	return true
+	return true, ""
 }
 
 func (s *Server) untrack(c *connState) {
@@ -267,7 +273,7 @@ func (s *Server) untrack(c *connState) {
 			delete(s.perUser, c.user.Name)
 		}
 	} else {
-		s.handshakes--
+		s.startupEnded(c)
 	}
 }
 
@@ -282,7 +288,7 @@ func (s *Server) acquire(c *connState) (ok bool, limit string) {
 	if s.cfg.MaxSessionsPerUser > 0 && s.perUser[c.user.Name] >= s.cfg.MaxSessionsPerUser {
 		return false, "max_sessions_per_user"
 	}
-	s.handshakes--
+	s.startupEnded(c)
 	s.sessions++
 	s.perUser[c.user.Name]++
 	c.authed = true
