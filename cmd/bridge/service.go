@@ -116,7 +116,7 @@ func cmdInstall(_ context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("install")
 	cfgPath := fs.String("config", "config.toml", "config file the service runs with")
 	user := fs.String("user", "", "account the service runs as (Linux: an existing system user such as atlar-bridge)")
-	pos, err := parse(fs, args)
+	pos, err := env.parse(fs, args)
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func cmdServiceControl(_ context.Context, env *cmdEnv, action string, args []str
 func serviceFlags(env *cmdEnv, name string, args []string) error {
 	fs := env.flags(name)
 	fs.String("config", "config.toml", "ignored: the service runs with the config it was installed with")
-	pos, err := parse(fs, args)
+	pos, err := env.parse(fs, args)
 	if err != nil {
 		return err
 	}
