@@ -121,7 +121,7 @@ func cmdInstall(_ context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageErr("usage: bridge install [--config F] [--user U]")
+		return usageErr("usage: %s install [--config F] [--user U]", cmdName())
 	}
 	abs, err := filepath.Abs(*cfgPath)
 	if err != nil {
@@ -242,7 +242,7 @@ func serviceFlags(env *cmdEnv, name string, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageErr("usage: bridge %s", name)
+		return usageErr("usage: %s %s", cmdName(), name)
 	}
 	return nil
 }
