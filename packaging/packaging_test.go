@@ -92,7 +92,11 @@ func TestBuild_Artefacts(t *testing.T) {
 				"the config is a conffile: kept on upgrade")
 			postinst := run(t, "dpkg-deb", "-I", deb, "postinst")
 			assert.Contains(t, postinst, "useradd --system")
-			assert.Contains(t, postinst, "install -d -m 0700 -o \"$user\"")
+			assert.Contains(t, postinst, "install -d -m 2750 -o \"$user\" -g \"$group\"")
+			// A folder-based ERP in the group can drop and pick up files.
+			assert.Contains(t, postinst, "groupadd --system \"$group\"")
+			assert.Contains(t, postinst, "chmod 2770 \"$d\"")
+			assert.Contains(t, postinst, "usermod -aG $group")
 			assert.Contains(t, run(t, "dpkg-deb", "-I", deb, "prerm"), "systemctl disable --now atlar-bridge.service")
 			fsys := t.TempDir()
 			run(t, "dpkg-deb", "-x", deb, fsys)
@@ -189,7 +193,7 @@ func TestUnit_Verify(t *testing.T) {
 	for _, line := range []string{
 		"ExecStart=/usr/bin/atlar-bridge run --config /etc/atlar-bridge/config.toml",
 		"ExecReload=/bin/kill -HUP $MAINPID", "User=atlar-bridge", "StateDirectory=atlar-bridge",
-		"StateDirectoryMode=0700", "Restart=on-failure", "RestartSec=5", "TimeoutStopSec=45",
+		"StateDirectoryMode=2750", "UMask=0027", "Restart=on-failure", "RestartSec=5", "TimeoutStopSec=45",
 		"NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "ReadWritePaths=/var/lib/atlar-bridge",
 		"PrivateTmp=yes", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "ProtectKernelTunables=yes",
 		"ProtectControlGroups=yes", "LockPersonality=yes", "RestrictRealtime=yes", "SystemCallArchitectures=native",

@@ -20,12 +20,12 @@ import (
 func cmdRedeliver(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("redeliver")
 	cfgPath := configFlag(fs)
-	pos, err := parse(fs, args)
+	pos, err := env.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErr("usage: bridge redeliver REPORT_ID")
+		return usageErr("usage: %s redeliver REPORT_ID", cmdName())
 	}
 	j, err := openJournal(*cfgPath, true)
 	if err != nil {
@@ -68,7 +68,7 @@ func redeliverOffline(ctx context.Context, j *journalAccess, reportID string, lo
 func cmdHostkey(_ context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("hostkey")
 	cfgPath := configFlag(fs)
-	cfg, _, err := parseConfig(fs, cfgPath, args)
+	cfg, _, err := env.parseConfig(fs, cfgPath, args)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func cmdHostkey(_ context.Context, env *cmdEnv, args []string) error {
 // which other users can read.
 func cmdHashPassword(_ context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("hash-password")
-	if _, err := parse(fs, args); err != nil {
+	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
 	var pw []byte
@@ -131,7 +131,7 @@ func cmdHashPassword(_ context.Context, env *cmdEnv, args []string) error {
 func cmdReload(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("reload")
 	cfgPath := configFlag(fs)
-	cfg, _, err := parseConfig(fs, cfgPath, args)
+	cfg, _, err := env.parseConfig(fs, cfgPath, args)
 	if err != nil {
 		return err
 	}

@@ -53,23 +53,24 @@ type app struct {
 
 // startApp starts a bridge from a validated config. A failed start closes
 // what already started.
-func startApp(ctx context.Context, cfg *config.Config, o appOptions) (a *app, err error) {
+func startApp(ctx context.Context, cfg *config.Config, o appOptions) (_ *app, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
 	if o.Clock == nil {
 		o.Clock = clockwork.NewRealClock()
 	}
-	a = &app{cfg: cfg, log: o.Logger, lay: layout.Layout{Root: cfg.Storage.Root}}
-	// Every failed return below sets a to nil: keep the half-started app
-	// here so the clean-up can close what did start.
-	started := a
+	// a is not the named result: the closers below refer to a, and a
+	// failed return (which sets the result to nil) must still let the
+	// clean-up close what did start.
+	a := &app{cfg: cfg, log: o.Logger, lay: layout.Layout{Root: cfg.Storage.Root}}
 	defer func() {
 		if err != nil {
 			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			_ = started.Close(cctx)
-			a = nil
+			if cerr := a.Close(cctx); cerr != nil {
+				a.log.Warn("closing a bridge that failed to start", "err", cerr)
+			}
 		}
 	}()
 	inRoutes, outRoutes, err := buildRoutes(cfg)
@@ -102,6 +103,7 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (a *app, er
 		PollInterval: cfg.Results.PollInterval.Duration, MaxPoll: cfg.Results.MaxPoll.Duration,
 		MaxWait: cfg.Results.MaxWait.Duration, AccountsTTL: cfg.Atlar.AccountsRefresh.Duration,
 		OnSubmitted: func(f *state.File) { a.metrics.Submitted(f.Route, f.SubmittedAt.Sub(f.ReceivedAt)) },
+		Command:     cmdName(),
 	})
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/stretchr/testify/require"
 )
@@ -45,7 +46,7 @@ func TestCLI_AgainstRunningAndStoppedBridge(t *testing.T) {
 	good := "external_id,source_iban,amount,currency,external_account_id\nCLI-1,DE89370400440532013000,10.00,EUR,external:fournisseur-sarl-eur\n"
 	tb.drop("payables", "good.csv", []byte(good))
 	tb.drop("payables", "bad.csv", []byte("external_id,amount\nx,1\n"))
-	tb.waitFiles(20*time.Second, 1, state.Completed)
+	completed := tb.waitFiles(20*time.Second, 1, state.Completed)[0]
 	rejected := tb.waitFiles(20*time.Second, 1, state.Rejected)[0]
 	tb.waitFile(10*time.Second, "outbox", "results", "good.csv.result.csv")
 
@@ -55,8 +56,11 @@ func TestCLI_AgainstRunningAndStoppedBridge(t *testing.T) {
 		}
 		name := map[bool]string{true: "running", false: "stopped"}[running]
 		t.Run(name, func(t *testing.T) {
+			// status exits 3 when no bridge runs (SPEC §7), and still
+			// prints what the journal holds.
+			wantCode := map[bool]int{true: 0, false: 3}[running]
 			out, errOut, code := runCLI(t, "status", "--json", "--config", cfgPath)
-			require.Equal(t, 0, code, errOut)
+			require.Equal(t, wantCode, code, errOut)
 			var st statusReport
 			require.NoError(t, json.Unmarshal([]byte(out), &st), out)
 			require.Equal(t, running, st.Running)
@@ -64,7 +68,7 @@ func TestCLI_AgainstRunningAndStoppedBridge(t *testing.T) {
 			require.Equal(t, 1, st.Files["payables"]["rejected"])
 
 			out, errOut, code = runCLI(t, "status", "--config", cfgPath)
-			require.Equal(t, 0, code, errOut)
+			require.Equal(t, wantCode, code, errOut)
 			require.Contains(t, out, "payables")
 
 			out, errOut, code = runCLI(t, "files", "--json", "--state", "rejected", "--config", cfgPath)
@@ -80,14 +84,20 @@ func TestCLI_AgainstRunningAndStoppedBridge(t *testing.T) {
 			require.Contains(t, out, "Journey:")
 			require.Contains(t, out, "rejected")
 
+			// Amounts in major units, as in the file the ERP wrote.
+			out, errOut, code = runCLI(t, "files", "show", completed.ID, "--config", cfgPath)
+			require.Equal(t, 0, code, errOut)
+			require.Contains(t, out, "CLI-1  10.00 EUR")
+
 			out, errOut, code = runCLI(t, "files", "show", rejected.ID, "--json", "--config", cfgPath)
 			require.Equal(t, 0, code, errOut)
 			var f state.File
 			require.NoError(t, json.Unmarshal([]byte(out), &f))
 			require.Equal(t, rejected.ID, f.ID)
 
-			_, _, code = runCLI(t, "files", "show", "NOSUCHFILE", "--config", cfgPath)
+			_, errOut, code = runCLI(t, "files", "show", "NOSUCHFILE", "--config", cfgPath)
 			require.Equal(t, 1, code)
+			require.Equal(t, 1, strings.Count(errOut, "not found"), "said once: %s", errOut)
 		})
 	}
 }
@@ -124,23 +134,32 @@ func TestCLI_Validate(t *testing.T) {
 	bad := filepath.Join(dir, "bad.csv")
 	require.NoError(t, os.WriteFile(bad, []byte("external_id,source_iban,amount,currency,external_account_id\nV 1,DE00,1.234,EUR,external:x\nV2,,0,EUR,\n"), 0o600))
 	noCfg := filepath.Join(dir, "missing.toml")
+	example := filepath.Join(sharedtest.RepoRoot(t), "examples", "sepa.pain001.xml")
+	// Without --config and no ./config.toml, the built-in rules apply.
+	t.Chdir(dir)
 
-	out, errOut, code := runCLI(t, "validate", good, "--config", noCfg)
+	out, errOut, code := runCLI(t, "validate", good)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "VALID")
 	require.Contains(t, out, "V-1")
 
-	out, _, code = runCLI(t, "validate", bad, "--config", noCfg)
+	out, _, code = runCLI(t, "validate", bad)
 	require.Equal(t, 1, code)
 	require.Contains(t, out, "INVALID")
 	require.Contains(t, out, "row 1")
 	require.Contains(t, out, "row 2", "every row's problems are listed, not just the first")
 
-	out, errOut, code = runCLI(t, "validate", filepath.Join("..", "..", "examples", "sepa.pain001.xml"), "--config", noCfg)
+	out, errOut, code = runCLI(t, "validate", example)
 	require.Equal(t, 0, code, errOut+out)
 
-	_, _, code = runCLI(t, "validate", good, "--route", "nope", "--config", noCfg)
+	_, _, code = runCLI(t, "validate", good, "--route", "nope")
 	require.Equal(t, 2, code, "a named route needs a config")
+
+	// A config named on purpose must exist: no silent fallback.
+	out, errOut, code = runCLI(t, "validate", good, "--config", noCfg)
+	require.Equal(t, 2, code, out)
+	require.Contains(t, errOut, "missing.toml")
+	require.NotContains(t, out, "VALID")
 }
 
 func TestCLI_RunRefusesBadConfig(t *testing.T) {

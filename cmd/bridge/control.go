@@ -152,11 +152,23 @@ func (c *controlClient) call(ctx context.Context, method, path string, out any) 
 		}
 		switch ce.Kind {
 		case "not_found":
-			return fmt.Errorf("%s: %w", msg, state.ErrNotFound)
+			// The bridge's message already says "not found": keep the
+			// sentinel for errors.Is without printing it twice.
+			return &remoteError{msg: msg, kind: state.ErrNotFound}
 		case "not_retryable":
-			return fmt.Errorf("%s: %w", msg, inbound.ErrNotRetryable)
+			return &remoteError{msg: msg, kind: inbound.ErrNotRetryable}
 		}
 		return errors.New(msg)
 	}
 	return json.Unmarshal(body, out)
 }
+
+// remoteError is an error the running bridge reported: its text as the
+// bridge wrote it, matching kind with errors.Is.
+type remoteError struct {
+	msg  string
+	kind error
+}
+
+func (e *remoteError) Error() string { return e.msg }
+func (e *remoteError) Unwrap() error { return e.kind }

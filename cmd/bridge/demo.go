@@ -139,7 +139,7 @@ func cmdDemo(ctx context.Context, env *cmdEnv, args []string) error {
 	dir := fs.String("dir", "demo", "folder for the demo's config and data")
 	sftpListen := fs.String("sftp-listen", "127.0.0.1:2222", "SFTP listen address")
 	httpListen := fs.String("http-listen", "", "health/metrics listen address (default off)")
-	if _, err := parse(fs, args); err != nil {
+	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
 	return runDemo(ctx, env.stdout, env.stderr, demoOptions{Dir: *dir, SFTPListen: *sftpListen, HTTPListen: *httpListen})

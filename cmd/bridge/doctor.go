@@ -38,7 +38,8 @@ func (d *doctor) fail(format string, a ...any) {
 func cmdDoctor(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("doctor")
 	cfgPath := configFlag(fs)
-	if _, err := parse(fs, args); err != nil {
+	online := fs.Bool("online", false, "also check, with read-only calls, every Atlar permission the configured features need")
+	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
 	d := &doctor{w: env.stdout}
@@ -52,7 +53,9 @@ func cmdDoctor(ctx context.Context, env *cmdEnv, args []string) error {
 	d.journal(cfg)
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	d.atlar(ctx, cfg)
+	if d.placeholders(cfg) {
+		d.atlar(ctx, cfg, *online)
+	}
 	if cfg.SFTP.Enabled {
 		if keys, err := sftpserver.HostKeys(cfg.SFTP.HostKeyDir); err != nil {
 			d.fail("sftp host keys in %s: %v", cfg.SFTP.HostKeyDir, err)
@@ -127,7 +130,7 @@ func (d *doctor) journal(cfg *config.Config) {
 
 // atlar checks the clock against Atlar's, the credentials, and that every
 // connection and account the config names exists.
-func (d *doctor) atlar(ctx context.Context, cfg *config.Config) {
+func (d *doctor) atlar(ctx context.Context, cfg *config.Config, online bool) {
 	if req, err := http.NewRequestWithContext(ctx, http.MethodHead, cfg.Atlar.BaseURL, nil); err == nil {
 		if resp, err := http.DefaultClient.Do(req); err != nil {
 			d.fail("Atlar at %s is unreachable: %v", cfg.Atlar.BaseURL, err)
@@ -158,6 +161,9 @@ func (d *doctor) atlar(ctx context.Context, cfg *config.Config) {
 		return
 	}
 	d.ok("Atlar accepts the credentials (access key %s, %s)", cfg.Atlar.AccessKey, cfg.Atlar.Auth)
+	if online {
+		defer d.permissions(ctx, api, cfg)
+	}
 	conns, err := api.ListConnections(ctx)
 	if err != nil {
 		d.fail("list connections: %v", err)

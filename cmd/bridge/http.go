@@ -35,5 +35,18 @@ func startHTTP(a *app, addr string) (func(context.Context) error, error) {
 		}
 	}()
 	a.log.Info("http listening", "addr", ln.Addr().String())
+	if !isLoopback(ln.Addr()) {
+		// /metrics names routes, accounts and file counts, without
+		// authentication: reachable from the network only on purpose.
+		a.log.Warn("http listener is reachable from other hosts: /metrics and /healthz have no authentication; "+
+			"use a loopback address (127.0.0.1:9120) unless a firewall or proxy guards it", "addr", ln.Addr().String())
+	}
 	return srv.Shutdown, nil
+}
+
+// isLoopback tells whether a listener only accepts local connections
+// (":9120" and "0.0.0.0:9120" listen on every interface).
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }

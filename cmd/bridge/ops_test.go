@@ -32,6 +32,7 @@ func TestOps_HealthAndMetrics(t *testing.T) {
 		return string(body)
 	}
 	require.Equal(t, "ok\n", get("/healthz"))
+	require.NotContains(t, tb.logs.String(), "reachable from other hosts", "loopback is the quiet default")
 	require.Equal(t, "ready\n", get("/readyz"))
 	m := get("/metrics")
 	for _, want := range []string{
@@ -137,4 +138,57 @@ func mustRead(t *testing.T, path string) string {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// doctor --online checks each permission the configured routes and
+// statements need with a read-only call: a 403 names the permission to add.
+// The example credentials are refused before Atlar is asked.
+func TestOps_DoctorOnline(t *testing.T) {
+	tb := newTestBridge(t)
+	cfgPath := writeConfig(t, tb, tb.cfg.Atlar.BaseURL)
+	tb.stop() // doctor runs beside a stopped bridge, as an operator would first
+
+	out, errOut, code := runCLI(t, "doctor", "--online", "--config", cfgPath)
+	require.Equal(t, 0, code, out+errOut)
+	for _, want := range []string{
+		"OK    permission accounts:read",
+		"OK    permission credit_transfers:read (for CSV and pain.001 transfers routes)",
+		"OK    permission counterparties:read",
+		"OK    permission external_accounts:read",
+		"OK    permission instructions:read (assumed name) (for pain.001 instruction routes)",
+		"WARN  permission credit_transfers:create (for CSV and pain.001 transfers routes) is not checked",
+	} {
+		require.Contains(t, out, want)
+	}
+	out, _, code = runCLI(t, "doctor", "--config", cfgPath)
+	require.Equal(t, 0, code, out)
+	require.NotContains(t, out, "permission", "only --online probes permissions")
+
+	tb.fake.Forbid("GET /payments/v2/counterparties", "GET /connectivity/v2beta/connections/{cid}/instructions")
+	out, _, code = runCLI(t, "doctor", "--online", "--config", cfgPath)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "FAIL  permission counterparties:read (for CSV and pain.001 transfers routes) is missing: "+
+		"Atlar answered 403 to GET /payments/v2/counterparties; add it to the role of programmatic user demo-key")
+	require.Contains(t, out, "FAIL  permission instructions:read (assumed name) (for pain.001 instruction routes) is missing")
+	require.Contains(t, out, "OK    permission accounts:read", "the others still pass")
+	require.Contains(t, out, "2 check(s) failed")
+	tb.fake.Forbid()
+
+	// The packaged example credentials: refused, Atlar not asked.
+	doc := strings.Replace(mustRead(t, cfgPath), `access_key = "demo-key"`, `access_key = "AK_REPLACE_ME"`, 1)
+	require.NoError(t, os.WriteFile(cfgPath, []byte(doc), 0o600))
+	before := tb.fake.Stats().Requests
+	out, _, code = runCLI(t, "doctor", "--online", "--config", cfgPath)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "FAIL  atlar.access_key in "+cfgPath+" is still the example placeholder")
+	require.NotContains(t, out, "Atlar accepts the credentials")
+	require.Equal(t, before, tb.fake.Stats().Requests, "no request with placeholder credentials")
+}
+
+// An http.listen other hosts can reach is allowed but said out loud at
+// start: /metrics has no authentication.
+func TestOps_HTTPListenBeyondLoopbackWarns(t *testing.T) {
+	tb := newTestBridge(t, func(c *config.Config) { c.HTTP.Listen = "0.0.0.0:0" })
+	logs := tb.logs.String()
+	require.Contains(t, logs, `level=WARN msg="http listener is reachable from other hosts`)
 }

@@ -2,37 +2,64 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/atlarbridge/bridge/internal/config"
 )
 
-const usage = `bridge — Atlar Bridge: payment files between an ERP and Atlar
+// synopses are each command's usage line (after the program name), with
+// its positional arguments; `CMD --help` and the overview print them.
+var synopses = []struct{ name, line, what string }{
+	{"run", "run      [--config F]", "run in the foreground (what the service runs)"},
+	{"demo", "demo     [--dir D] [--sftp-listen A] [--http-listen A]", "run on the built-in Atlar sandbox"},
+	{"validate", "validate FILE [--route R] [--json]", "offline check; exit 0 valid, 1 invalid"},
+	{"status", "status   [--json]", "files per state, last polls, failures; exit 3 when no bridge runs"},
+	{"files", "files    [--state S] [--route R] [--json] | files show ID", "list files, or one file's journey"},
+	{"retry", "retry    ID [--force]", "requeue a rejected/failed file"},
+	{"redeliver", "redeliver REPORT_ID", "write a statement to the outbox again"},
+	{"reload", "reload", "re-read users, keys, routes and credentials"},
+	{"doctor", "doctor   [--online]", "check config, folders, journal, clock, Atlar credentials and permissions"},
+	{"hostkey", "hostkey", "print the SFTP host key fingerprints"},
+	{"hash-password", "hash-password", "bcrypt a password read from stdin"},
+	{"install", "install  [--config F] [--user U]", "register the OS service (systemd, Windows)"},
+	{"uninstall", "uninstall", "remove the OS service"},
+	{"start", "start", "start the OS service"},
+	{"stop", "stop", "stop the OS service"},
+	{"restart", "restart", "restart the OS service"},
+	{"version", "version", "print the version"},
+}
 
-Usage:
-  bridge run      [--config F]        run in the foreground (what the service runs)
-  bridge demo     [--dir D] [--sftp-listen A] [--http-listen A]
-                                      run on the built-in Atlar sandbox
-  bridge validate FILE [--route R]    offline check; exit 0 valid, 1 invalid
-  bridge status   [--json]            files per state, last polls, failures
-  bridge files    [--state S] [--route R] [--json]
-  bridge files show ID                one file's journey
-  bridge retry    ID [--force]        requeue a rejected/failed file
-  bridge redeliver REPORT_ID          write a statement to the outbox again
-  bridge reload                       re-read users, keys, routes and credentials
-  bridge doctor                       check config, folders, clock, Atlar credentials and connections
-  bridge hostkey                      print the SFTP host key fingerprints
-  bridge hash-password                bcrypt a password read from stdin
-  bridge install   [--config F] [--user U]
-                                      register the OS service (systemd, Windows)
-  bridge uninstall | start | stop | restart
-                                      manage the OS service
-  bridge version
+// usageText is the overview `--help` prints, naming the binary as it was
+// run (atlar-bridge when installed from the packages).
+func usageText() string {
+	var b strings.Builder
+	name := cmdName()
+	fmt.Fprintf(&b, "%s — Atlar Bridge: payment files between an ERP and Atlar\n\nUsage:\n", name)
+	for _, s := range synopses {
+		fmt.Fprintf(&b, "  %s %s\n      %s\n", name, s.line, s.what)
+	}
+	fmt.Fprintf(&b, "\nEvery command takes --config F (default ./config.toml); %s CMD --help shows its flags.\n", name)
+	fmt.Fprintf(&b, "Exit codes: 0 ok, 1 failure, 2 bad usage or config, 3 (status) no bridge running.\n")
+	return b.String()
+}
 
-Every command takes --config F (default ./config.toml).
-`
+// commandUsage prints one command's usage line and its flags.
+func commandUsage(fs *flag.FlagSet, w io.Writer) {
+	line := fs.Name()
+	for _, s := range synopses {
+		if s.name == fs.Name() {
+			line = s.line + "\n\n" + s.what
+		}
+	}
+	fmt.Fprintf(w, "Usage: %s %s\n\nFlags:\n", cmdName(), line)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
 
 // version is stamped at build time (-ldflags "-X main.version=…").
 var version = "dev"
@@ -40,11 +67,20 @@ var version = "dev"
 // Run runs one bridge command.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usageText())
 		return usageErr("no command given")
 	}
 	cmd, rest := args[0], args[1:]
 	env := &cmdEnv{stdin: stdin, stdout: stdout, stderr: stderr}
+	err := runCommand(ctx, env, cmd, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage asked for is printed: that is success
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, env *cmdEnv, cmd string, rest []string) error {
+	stdout, stderr := env.stdout, env.stderr
 	switch cmd {
 	case "run":
 		if underServiceManager() {
@@ -78,13 +114,16 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "start", "stop", "restart":
 		return cmdServiceControl(ctx, env, cmd, rest)
 	case "version", "--version":
+		if _, err := env.parse(env.flags("version"), rest); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, "atlar-bridge", version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usageText())
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
+	fmt.Fprint(stderr, usageText())
 	return usageErr("unknown command %q", cmd)
 }
 
@@ -98,7 +137,10 @@ type cmdEnv struct {
 // flags after positional arguments (bridge validate FILE --route R).
 func (e *cmdEnv) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	// parse reports every flag error itself (main prints it once); the
+	// usage goes to stdout when asked for with --help.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
@@ -109,8 +151,8 @@ func configFlag(fs *flag.FlagSet) *string {
 
 // parseConfig parses args and loads the --config file; an invalid config
 // is a usage error (exit 2). It returns the positional arguments too.
-func parseConfig(fs *flag.FlagSet, cfgPath *string, args []string) (*config.Config, []string, error) {
-	pos, err := parse(fs, args)
+func (e *cmdEnv) parseConfig(fs *flag.FlagSet, cfgPath *string, args []string) (*config.Config, []string, error) {
+	pos, err := e.parse(fs, args)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -122,11 +164,15 @@ func parseConfig(fs *flag.FlagSet, cfgPath *string, args []string) (*config.Conf
 }
 
 // parse parses args, collecting positional arguments wherever they stand.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+func (e *cmdEnv) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, usageErr("%s: %v", fs.Name(), err)
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			// Asked for: the usage goes to stdout, and Run exits 0.
+			commandUsage(fs, e.stdout)
+			return nil, flag.ErrHelp
+		} else if err != nil {
+			return nil, usageErr("%s: %v (%s %s --help shows the usage)", fs.Name(), err, cmdName(), fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {

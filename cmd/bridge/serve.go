@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +21,7 @@ import (
 func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("run")
 	cfgPath := configFlag(fs)
-	cfg, _, err := parseConfig(fs, cfgPath, args)
+	cfg, _, err := env.parseConfig(fs, cfgPath, args)
 	if err != nil {
 		return err
 	}
@@ -70,6 +71,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, o appOptio
 func loadConfig(path string) (*config.Config, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
+		if _, serr := os.Stat(path); errors.Is(serr, os.ErrNotExist) {
+			// Say what to do, not only what is missing.
+			return nil, configErr(fmt.Errorf("%w; name the config with --config F (the packages install /etc/atlar-bridge/config.toml; %s demo writes a complete example)", err, cmdName()))
+		}
 		return nil, configErr(err)
 	}
 	return cfg, nil

@@ -116,12 +116,12 @@ func cmdInstall(_ context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("install")
 	cfgPath := fs.String("config", "config.toml", "config file the service runs with")
 	user := fs.String("user", "", "account the service runs as (Linux: an existing system user such as atlar-bridge)")
-	pos, err := parse(fs, args)
+	pos, err := env.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageErr("usage: bridge install [--config F] [--user U]")
+		return usageErr("usage: %s install [--config F] [--user U]", cmdName())
 	}
 	abs, err := filepath.Abs(*cfgPath)
 	if err != nil {
@@ -237,12 +237,12 @@ func cmdServiceControl(_ context.Context, env *cmdEnv, action string, args []str
 func serviceFlags(env *cmdEnv, name string, args []string) error {
 	fs := env.flags(name)
 	fs.String("config", "config.toml", "ignored: the service runs with the config it was installed with")
-	pos, err := parse(fs, args)
+	pos, err := env.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageErr("usage: bridge %s", name)
+		return usageErr("usage: %s %s", cmdName(), name)
 	}
 	return nil
 }

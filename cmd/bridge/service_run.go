@@ -23,7 +23,7 @@ var underServiceManager = func() bool { return !service.Interactive() }
 func cmdServiceRun(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("run")
 	cfgPath := configFlag(fs)
-	if _, err := parse(fs, args); err != nil {
+	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
 	abs, err := filepath.Abs(*cfgPath)

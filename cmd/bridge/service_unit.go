@@ -100,8 +100,12 @@ func (u systemdUnit) render() (string, error) {
 	w("WorkingDirectory=%s", systemdEscape(u.WorkDir))
 	if u.StateDir {
 		w("StateDirectory=atlar-bridge")
-		w("StateDirectoryMode=0700")
+		w("# Group atlar-bridge may enter: an ERP in the group drops into inbox/")
+		w("# and reads outbox/; state/ and host keys stay private.")
+		w("StateDirectoryMode=2750")
 	}
+	w("# Files the bridge writes (outbox, error reports) are group-readable.")
+	w("UMask=0027")
 	w("# Optional: ATLAR_SECRET=… when atlar.secret_env is used instead of secret_file.")
 	w("EnvironmentFile=-/etc/default/atlar-bridge")
 	w("Restart=on-failure")
@@ -128,7 +132,7 @@ func (u systemdUnit) render() (string, error) {
 	w("RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6")
 	w("RestrictNamespaces=yes")
 	w("RestrictRealtime=yes")
-	w("RestrictSUIDSGID=yes")
+	w("# No RestrictSUIDSGID: the bridge makes the inbox folders it creates setgid.")
 	w("LockPersonality=yes")
 	w("MemoryDenyWriteExecute=yes")
 	w("SystemCallArchitectures=native")

@@ -39,7 +39,7 @@ func TestSystemdUnit_Packaged(t *testing.T) {
 	for _, line := range []string{
 		"ExecStart=/usr/bin/atlar-bridge run --config /etc/atlar-bridge/config.toml",
 		"ExecReload=/bin/kill -HUP $MAINPID", "User=atlar-bridge", "StateDirectory=atlar-bridge",
-		"StateDirectoryMode=0700", "Restart=on-failure", "RestartSec=5", "NoNewPrivileges=yes",
+		"StateDirectoryMode=2750", "UMask=0027", "Restart=on-failure", "RestartSec=5", "NoNewPrivileges=yes",
 		"ProtectSystem=strict", "ProtectHome=yes", "ReadWritePaths=/var/lib/atlar-bridge", "PrivateTmp=yes",
 		"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "TimeoutStopSec=45",
 	} {
@@ -63,7 +63,7 @@ func TestSystemdUnit_For(t *testing.T) {
 		{name: "HostKeysInsideRoot", exe: "/usr/bin/atlar-bridge", cfg: "/etc/ab/config.toml", root: "/srv/bridge",
 			hostKeys: "/srv/bridge/hostkeys", want: []string{"ReadWritePaths=/srv/bridge\n"}},
 		{name: "PackagedRoot", exe: "/usr/bin/atlar-bridge", cfg: "/etc/ab/config.toml", root: "/var/lib/atlar-bridge",
-			want: []string{"StateDirectory=atlar-bridge\n", "StateDirectoryMode=0700\n"}},
+			want: []string{"StateDirectory=atlar-bridge\n", "StateDirectoryMode=2750\n"}},
 		{name: "SecretUnderHome", exe: "/usr/bin/atlar-bridge", cfg: "/etc/ab/config.toml", root: "/srv/b",
 			reads: []string{"/home/ops/secret"}, want: []string{"ProtectHome=read-only\n"}},
 		{name: "BlanksAndPercent", exe: "/opt/My Bridge/atlar-bridge", cfg: "/opt/My Bridge/50%.toml", root: "/srv/b",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/inbound"
 	"github.com/atlarbridge/bridge/internal/layout"
+	"github.com/atlarbridge/bridge/internal/money"
 	"github.com/atlarbridge/bridge/internal/outbound"
 	"github.com/atlarbridge/bridge/internal/state"
 )
@@ -171,10 +173,21 @@ func cmdStatus(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("status")
 	cfgPath := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
+	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
 	j, err := openJournal(*cfgPath, false)
+	if errors.Is(err, os.ErrNotExist) && exitCode(err) != exitUsage {
+		// No journal yet: the bridge never ran with this config.
+		if *asJSON {
+			if err := writeJSON(env.stdout, &statusReport{Warnings: []string{err.Error()}}); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(env.stdout, "Atlar Bridge: not running (no journal yet: %v)\n", err)
+		}
+		return &exitError{code: exitNotRunning}
+	}
 	if err != nil {
 		return err
 	}
@@ -190,10 +203,16 @@ func cmdStatus(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	st.Service = serviceState()
 	if *asJSON {
-		return writeJSON(env.stdout, st)
+		err = writeJSON(env.stdout, st)
+	} else {
+		printStatus(env.stdout, st)
 	}
-	printStatus(env.stdout, st)
-	return nil
+	if err == nil && !st.Running {
+		// The status is printed; the exit code tells scripts and
+		// monitoring that no bridge runs (SPEC §7), as systemctl does.
+		return &exitError{code: exitNotRunning}
+	}
+	return err
 }
 
 func printStatus(w io.Writer, st *statusReport) {
@@ -242,7 +261,7 @@ func cmdFiles(ctx context.Context, env *cmdEnv, args []string) error {
 	stateFlag := fs.String("state", "", "only files in this state")
 	route := fs.String("route", "", "only files of this route")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args)
+	pos, err := env.parse(fs, args)
 	if err != nil {
 		return err
 	}
@@ -256,7 +275,7 @@ func cmdFiles(ctx context.Context, env *cmdEnv, args []string) error {
 	defer j.Close()
 	if len(pos) > 0 {
 		if pos[0] != "show" || len(pos) != 2 {
-			return usageErr("usage: bridge files show ID")
+			return usageErr("usage: %s files show ID", cmdName())
 		}
 		var f *state.File
 		if j.client != nil {
@@ -319,7 +338,7 @@ func printFile(w io.Writer, f *state.File) {
 		fmt.Fprintln(w, "\nPayments:")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, p := range f.Payments {
-			fmt.Fprintf(tw, "  row %d\t%s\t%d %s\t%s\t%s\t%s\n", p.Row, p.ExternalID, p.Amount, p.Currency, orDefault(p.Status, "-"), p.PaymentID, p.Reason)
+			fmt.Fprintf(tw, "  row %d\t%s\t%s %s\t%s\t%s\t%s\n", p.Row, p.ExternalID, money.Format(p.Amount, p.Currency), p.Currency, orDefault(p.Status, "-"), p.PaymentID, p.Reason)
 		}
 		_ = tw.Flush()
 	}
@@ -335,12 +354,12 @@ func cmdRetry(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("retry")
 	cfgPath := configFlag(fs)
 	force := fs.Bool("force", false, "skip duplicate checks: send a file again on purpose")
-	pos, err := parse(fs, args)
+	pos, err := env.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErr("usage: bridge retry ID [--force]")
+		return usageErr("usage: %s retry ID [--force]", cmdName())
 	}
 	j, err := openJournal(*cfgPath, true)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/csvpay"
 	"github.com/atlarbridge/bridge/internal/inbound"
 	"github.com/atlarbridge/bridge/internal/money"
@@ -23,18 +23,22 @@ func cmdValidate(ctx context.Context, env *cmdEnv, args []string) error {
 	cfgPath := fs.String("config", "config.toml", "config file (optional: without it the default CSV layout or strict pain.001 checks apply)")
 	routeName := fs.String("route", "", "route whose rules apply (default: guessed from the file type)")
 	asJSON := fs.Bool("json", false, "print the planned Atlar requests as JSON")
-	pos, err := parse(fs, args)
+	pos, err := env.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErr("usage: bridge validate FILE [--route R]")
+		return usageErr("usage: %s validate FILE [--route R] [--config F]", cmdName())
 	}
 	data, err := os.ReadFile(pos[0])
 	if err != nil {
 		return fmt.Errorf("validate: %w", err)
 	}
-	route, err := validationRoute(*cfgPath, *routeName, pos[0])
+	// Without --config, a missing ./config.toml means the built-in rules;
+	// a config named on purpose must exist.
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
+	route, err := validationRoute(*cfgPath, *routeName, pos[0], explicit)
 	if err != nil {
 		return err
 	}
@@ -86,19 +90,19 @@ func cmdValidate(ctx context.Context, env *cmdEnv, args []string) error {
 
 // validationRoute picks the route whose rules apply: the named one, or the
 // only one of the file's format; with no config, built-in defaults.
-func validationRoute(cfgPath, name, file string) (*inbound.Route, error) {
+func validationRoute(cfgPath, name, file string, explicitConfig bool) (*inbound.Route, error) {
 	format := inbound.FormatCSV
 	if strings.EqualFold(filepath.Ext(file), ".xml") {
 		format = inbound.FormatPain001
 	}
-	cfg, err := config.Load(cfgPath)
-	if errors.Is(err, os.ErrNotExist) && name == "" {
+	cfg, err := loadConfig(cfgPath)
+	if errors.Is(err, os.ErrNotExist) && name == "" && !explicitConfig {
 		r := &inbound.Route{Name: "(default " + format + ")", Format: format, Mode: inbound.ModeTransfers}
 		r.CSV = csvpay.DefaultProfile()
 		return r, nil
 	}
 	if err != nil {
-		return nil, configErr(err)
+		return nil, err
 	}
 	ins, _, err := buildRoutes(cfg)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -112,4 +113,42 @@ func TestLoad_Example(t *testing.T) {
 	assert.Equal(t, "example-secret", c.Secret)
 	assert.Equal(t, filepath.Join(sharedtest.RepoRoot(t), "data"), c.Storage.Root)
 	assert.Equal(t, filepath.Join(sharedtest.RepoRoot(t), "data", "hostkeys"), c.SFTP.HostKeyDir)
+}
+
+// A secret file others may read is refused like an SFTP host key, naming
+// the file, its mode and the chmod that fixes it.
+func TestLoad_SecretFileMode(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mode bits on Windows: ACLs decide")
+	}
+	tests := []struct {
+		mode    fs.FileMode
+		wantErr string
+	}{
+		{mode: 0o600},
+		{mode: 0o400},
+		{mode: 0o640, wantErr: "has mode 0640: group and others may read it; run: chmod 600 "},
+		{mode: 0o644, wantErr: "has mode 0644"},
+		{mode: 0o604, wantErr: "has mode 0604"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			secret := filepath.Join(dir, "secret")
+			require.NoError(t, os.WriteFile(secret, []byte("s3cr3t\n"), 0o600))
+			require.NoError(t, os.Chmod(secret, tt.mode))
+			path := filepath.Join(dir, "config.toml")
+			doc := "version = 1\n[atlar]\naccess_key = \"AK\"\nsecret_file = \"secret\"\n[[routes]]\nname = \"payables\"\nformat = \"csv\"\n"
+			require.NoError(t, os.WriteFile(path, []byte(doc), 0o600))
+			c, err := Load(path)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				assert.Equal(t, "s3cr3t", c.Secret)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), path+":4: atlar.secret_file: secret file "+secret+" "+tt.wantErr)
+			assert.NotContains(t, err.Error(), "s3cr3t", "the secret is never echoed")
+		})
+	}
 }

@@ -65,6 +65,9 @@ func Load(path string) (*Config, error) {
 		return nil, fmt.Errorf("config folder: %w", err)
 	}
 	c.ResolvePaths(dir)
+	if err := c.checkSecretFileMode(os.Stat); err != nil {
+		return nil, err
+	}
 	if err := c.ResolveSecret(os.Getenv, os.ReadFile); err != nil {
 		return nil, err
 	}

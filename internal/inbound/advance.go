@@ -190,7 +190,7 @@ func (p *Pipeline) duplicate(f *state.File, msgID string) (*state.File, string, 
 func (p *Pipeline) rejectDuplicate(f, dup *state.File, what string) error {
 	prob := payrun.Problem{Field: "file", Code: "DU01",
 		Value:    fmt.Sprintf("%s, as file %s (%s) received %s", what, dup.ID, dup.Name, dup.ReceivedAt.UTC().Format(time.RFC3339)),
-		Expected: "a file not sent before on this route; to send it again on purpose run: bridge retry " + f.ID + " --force"}
+		Expected: "a file not sent before on this route; to send it again on purpose run: " + p.opts.Command + " retry " + f.ID + " --force"}
 	return p.reject(f, dup.ID, payrun.Problems{prob})
 }
 

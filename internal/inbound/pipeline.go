@@ -65,6 +65,10 @@ type Options struct {
 	// to catch one the tracker's timetable lost (default 1m): a safety
 	// net only.
 	Sweep time.Duration
+	// Command is the bridge's command as the operator types it, for the
+	// hints written into error reports and results ("atlar-bridge retry
+	// ID"); default "bridge".
+	Command string
 }
 
 // Pipeline moves inbox files through their journey: claim, validate,
@@ -125,6 +129,9 @@ func New(o Options) (*Pipeline, error) {
 	}
 	if o.Sweep <= 0 {
 		o.Sweep = time.Minute
+	}
+	if o.Command == "" {
+		o.Command = "bridge"
 	}
 	p := &Pipeline{
 		j: o.Journal, api: o.API, lay: o.Layout, clock: o.Clock, log: o.Logger, opts: o,

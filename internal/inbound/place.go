@@ -48,7 +48,7 @@ func (p *Pipeline) place(f *state.File) error {
 	if strings.HasPrefix(f.Path, layout.FailedDir+"/") {
 		report := dst + ".error.txt"
 		removeTemps(report)
-		if err := atomicfile.Write(report, []byte(ErrorReport(f)), 0o640); err != nil {
+		if err := atomicfile.Write(report, []byte(ErrorReport(f, p.opts.Command)), 0o640); err != nil {
 			return fmt.Errorf("place %s: error report: %w", f.ID, err)
 		}
 	}
@@ -77,7 +77,7 @@ func removeTemps(final string) {
 
 // ErrorReport is the .error.txt beside a failed original: what happened, in
 // words an operator understands without reading code.
-func ErrorReport(f *state.File) string {
+func ErrorReport(f *state.File, command string) string {
 	var b strings.Builder
 	verb := "was rejected"
 	if f.State == state.Failed {
@@ -102,7 +102,7 @@ func ErrorReport(f *state.File) string {
 		fmt.Fprintf(&b, "  - %s\n", pr.Message)
 	}
 	b.WriteString("\nThe original file is kept unchanged beside this report.\n")
-	b.WriteString("Fix the file and drop it again, or requeue this one with: bridge retry " + f.ID + "\n")
+	b.WriteString("Fix the file and drop it again, or requeue this one with: " + command + " retry " + f.ID + "\n")
 	return b.String()
 }
 

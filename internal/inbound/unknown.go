@@ -95,8 +95,8 @@ func (p *Pipeline) unresolved(f *state.File, cause error) (bool, error) {
 	id := f.ID
 	msg := fmt.Sprintf("could not tell whether Atlar received this file: the attempt of %s got no answer, "+
 		"that is longer ago than Atlar remembers attempts, and %v. Check the connection's instructions in Atlar; "+
-		"if none of them is this file, send it again with: bridge retry %s",
-		f.Instruction.FirstTry.UTC().Format(time.RFC3339), cause, f.ID)
+		"if none of them is this file, send it again with: %s retry %s",
+		f.Instruction.FirstTry.UTC().Format(time.RFC3339), cause, p.opts.Command, f.ID)
 	f, err := p.j.Update(id, "failed: outcome unknown", func(f *state.File) error {
 		f.State = state.Failed
 		f.Instruction.Status = StatusUnknown

@@ -4,8 +4,10 @@ package layout
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -118,19 +120,55 @@ func FailedRel(received time.Time, id, name string) string {
 	return FailedDir + "/" + Day(received) + "/" + FinalName(received, id, name)
 }
 
-// Ensure creates the folder tree for the given routes.
+// Folder modes under the storage root (Unix). A folder-based ERP runs as
+// another user in the bridge's group (packaged: atlar-bridge): it drops
+// into inbox/ (group-writable; setgid so every drop belongs to the group)
+// and reads outbox/ and failed/ (group-readable); the journal and host
+// keys stay the bridge's alone.
+const (
+	ModeInbox   fs.FileMode = 0o770 | fs.ModeSetgid
+	ModeOutbox  fs.FileMode = 0o750 | fs.ModeSetgid
+	ModePrivate fs.FileMode = 0o700
+	modeOther   fs.FileMode = 0o750
+)
+
+// Ensure creates the folder tree for the given routes. A folder it creates
+// gets its mode whatever the umask; an existing folder keeps the mode the
+// operator gave it, except state/, which is always private.
 func (l Layout) Ensure(routes []string) error {
-	dirs := []string{
-		filepath.Join(l.Root, ArchiveDir), filepath.Join(l.Root, FailedDir),
-		l.Statements(), l.Results(), filepath.Join(l.Root, StateDir),
+	type dirMode struct {
+		path string
+		mode fs.FileMode
+	}
+	dirs := []dirMode{
+		{l.Root, modeOther},
+		{filepath.Join(l.Root, ArchiveDir), modeOther}, {filepath.Join(l.Root, FailedDir), ModeOutbox},
+		{filepath.Join(l.Root, OutboxDir), ModeOutbox}, {l.Statements(), ModeOutbox}, {l.Results(), ModeOutbox},
+		{filepath.Join(l.Root, StateDir), ModePrivate}, {filepath.Join(l.Root, InboxDir), ModeInbox},
+		{filepath.Join(l.Root, ProcessingDir), modeOther},
 	}
 	for _, r := range routes {
-		dirs = append(dirs, l.Inbox(r), l.Processing(r))
+		dirs = append(dirs, dirMode{l.Inbox(r), ModeInbox}, dirMode{l.Processing(r), modeOther})
 	}
 	for _, d := range dirs {
-		if err := os.MkdirAll(d, 0o750); err != nil {
+		if err := mkdirMode(d.path, d.mode); err != nil {
 			return fmt.Errorf("create folder: %w", err)
 		}
 	}
 	return os.Chmod(filepath.Join(l.Root, StateDir), 0o700)
+}
+
+// mkdirMode creates dir (and missing parents) and, when it created dir,
+// sets mode exactly: mkdir applies the umask and ignores setgid.
+func mkdirMode(dir string, mode fs.FileMode) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, mode.Perm()); err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" {
+		return nil // ACLs decide there (INSTALL.txt)
+	}
+	return os.Chmod(dir, mode)
 }

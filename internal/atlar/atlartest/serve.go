@@ -66,6 +66,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, pattern string) (
 		s.countStatus(http.StatusUnauthorized)
 		return http.StatusUnauthorized, ""
 	}
+	if s.isForbidden(pattern) {
+		writeError(w, http.StatusForbidden, msgForbidden)
+		s.countStatus(http.StatusForbidden)
+		return http.StatusForbidden, "forbidden"
+	}
 
 	key := r.Header.Get("Idempotency-Key")
 	if r.Method != http.MethodPost || pattern == "POST "+tokenPath {

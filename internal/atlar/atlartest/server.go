@@ -106,6 +106,11 @@ type Server struct {
 	tokens map[string]time.Time // access token → expiry
 	idem   map[string]*idemEntry
 
+	// forbidden are the mux patterns ("GET /payments/v2/counterparties")
+	// answered 403, as for a programmatic user whose role lacks the
+	// permission (see Forbid).
+	forbidden map[string]bool
+
 	accounts         []*seedAccount
 	externalAccounts []*seedExternalAccount
 	counterparties   []*seedCounterparty
