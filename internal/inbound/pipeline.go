@@ -59,6 +59,9 @@ type Options struct {
 	PollInterval, MaxPoll, MaxWait time.Duration
 	// AccountsTTL is how long the account list is cached.
 	AccountsTTL time.Duration
+	// InBandTimeout bounds the offline check Receive runs for a route with
+	// reject_in_band before an SFTP close is answered (default 10s).
+	InBandTimeout time.Duration
 	// OnSubmitted, if set, is told each file Atlar accepted (metrics).
 	OnSubmitted func(f *state.File)
 	// Sweep is how often every unfinished file is read from the journal
@@ -122,6 +125,9 @@ func New(o Options) (*Pipeline, error) {
 	}
 	if o.AccountsTTL <= 0 {
 		o.AccountsTTL = 10 * time.Minute
+	}
+	if o.InBandTimeout <= 0 {
+		o.InBandTimeout = 10 * time.Second
 	}
 	if o.Sweep <= 0 {
 		o.Sweep = time.Minute
