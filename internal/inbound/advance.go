@@ -75,6 +75,13 @@ func (p *Pipeline) validateWith(ctx context.Context, f *state.File, res Resolver
 	} else if dup != nil {
 		return true, p.rejectDuplicate(f, dup, what)
 	}
+	// Reading and parsing hold the file's size of the parse budget until
+	// the plan is journaled, so workers parsing at once stay within it.
+	weight := min(max(f.Size, 1), p.opts.ParseBudget)
+	if err := p.parse.Acquire(ctx, weight); err != nil {
+		return false, fmt.Errorf("validate %s: wait for the parse budget: %w", f.ID, err)
+	}
+	defer p.parse.Release(weight)
 	data, err := os.ReadFile(p.lay.Abs(f.Path))
 	if err != nil {
 		return false, fmt.Errorf("validate %s: %w", f.ID, err)
