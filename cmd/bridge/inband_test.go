@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/config"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/stretchr/testify/require"
 )
@@ -61,4 +67,33 @@ func TestSFTP_RejectInBandDoesNotWaitOnAtlar(t *testing.T) {
 	require.Less(t, took, inBandCloseBound)
 	tb.waitFiles(10*time.Second, 1, state.Rejected)
 	tb.fake.Down(false)
+}
+
+// OpenSSH's sftp in batch mode, as an ERP's cron job runs it: with Atlar
+// down, the put (whose close runs the in-band check) finishes within the
+// bound, and the file is paid once Atlar is back.
+func TestSFTP_RejectInBandOpenSSHWithAtlarDown(t *testing.T) {
+	bin := sharedtest.Tool(t, "sftp", "openssh-client")
+	tb, _, keyFile := sftpBridge(t, func(c *config.Config) { c.Routes[0].RejectInBand = true })
+	addr := tb.app.sftp.Addr().String()
+	src := filepath.Join(t.TempDir(), "cron.csv")
+	require.NoError(t, os.WriteFile(src, []byte("external_id,source_iban,amount,currency,external_account_id\n"+
+		"IB-OS-1,DE89370400440532013000,10.00,EUR,external:fournisseur-sarl-eur\n"), 0o600))
+
+	tb.fake.Down(true)
+	cmd := exec.Command(bin, "-b", "-", "-i", keyFile, "-P", port(addr),
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "erp@"+host(addr))
+	cmd.Stdin = strings.NewReader("put " + src + " /inbox/payables/cron.csv\n")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	require.NoError(t, cmd.Run(), out.String())
+	took := time.Since(start)
+	t.Logf("OpenSSH sftp session (connect, put, close) with Atlar down: %s", took)
+	require.Less(t, took, 2*inBandCloseBound, "the put did not wait on Atlar")
+	require.Empty(t, tb.fake.Batches())
+
+	tb.fake.Down(false)
+	tb.waitFiles(60*time.Second, 1, state.Completed)
+	require.Len(t, tb.fake.Batches(), 1)
 }
