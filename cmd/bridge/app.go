@@ -102,6 +102,7 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (_ *app, er
 		Logger: a.log.With("component", "inbound"), Workers: cfg.Inbound.Workers,
 		PollInterval: cfg.Results.PollInterval.Duration, MaxPoll: cfg.Results.MaxPoll.Duration,
 		MaxWait: cfg.Results.MaxWait.Duration, AccountsTTL: cfg.Atlar.AccountsRefresh.Duration,
+		ParseBudget: int64(cfg.Inbound.ParseBudget),
 		OnSubmitted: func(f *state.File) { a.metrics.Submitted(f.Route, f.SubmittedAt.Sub(f.ReceivedAt)) },
 		Command:     cmdName(),
 	})

@@ -185,6 +185,17 @@ type Archive struct {
 // Inbound tunes the inbound pipeline.
 type Inbound struct {
 	Workers int `toml:"workers"` // files processed at once, default 16
+	// ParseBudget is how many bytes of input files are parsed at once,
+	// whatever the number of workers: parsing costs a few times a file's
+	// size, so N workers must not multiply the peak. Default "256MiB".
+	ParseBudget Size `toml:"parse_budget"`
+	// MaxCSVLine caps one CSV record (a line, or more inside quotes),
+	// default "1MiB"; MaxCSVFields caps its fields, default 1000.
+	MaxCSVLine   Size `toml:"max_csv_line"`
+	MaxCSVFields int  `toml:"max_csv_fields"`
+	// MaxXMLText caps a pain.001's text between two markup characters (a
+	// text node, an attribute value, a comment), default "1MiB".
+	MaxXMLText Size `toml:"max_xml_text"`
 }
 
 // Alerts raise error logs, status warnings and metrics.

@@ -68,7 +68,7 @@ func Default() *Config {
 		},
 		Outbox:  Outbox{Retention: D(720 * time.Hour)},
 		Archive: Archive{Retention: D(9600 * time.Hour)},
-		Inbound: Inbound{Workers: 16},
+		Inbound: Inbound{Workers: 16, ParseBudget: 256 << 20, MaxCSVLine: 1 << 20, MaxCSVFields: 1000, MaxXMLText: 1 << 20},
 		Alerts: Alerts{
 			StuckAfter:   D(15 * time.Minute),
 			StatementGap: D(36 * time.Hour),

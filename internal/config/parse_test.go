@@ -123,6 +123,7 @@ func TestParse_Defaults(t *testing.T) {
 	assert.Equal(t, want.Statements, c.Statements)
 	assert.Equal(t, want.Results, c.Results)
 	assert.Equal(t, 16, c.Inbound.Workers)
+	assert.Equal(t, Inbound{Workers: 16, ParseBudget: 256 << 20, MaxCSVLine: 1 << 20, MaxCSVFields: 1000, MaxXMLText: 1 << 20}, c.Inbound)
 	assert.Equal(t, "./data", c.Storage.Root, "Parse leaves paths as written")
 	assert.Equal(t, filepath.Join("data", "hostkeys"), c.SFTP.HostKeyDir)
 	assert.False(t, c.SFTP.Enabled)

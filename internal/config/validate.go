@@ -42,6 +42,10 @@ func (c *Config) Validate() error {
 	v.nonNegative("outbox.retention", c.Outbox.Retention)
 	v.nonNegative("archive.retention", c.Archive.Retention)
 	v.positiveInt("inbound.workers", c.Inbound.Workers)
+	v.positiveSize("inbound.parse_budget", c.Inbound.ParseBudget)
+	v.positiveSize("inbound.max_csv_line", c.Inbound.MaxCSVLine)
+	v.positiveInt("inbound.max_csv_fields", c.Inbound.MaxCSVFields)
+	v.positiveSize("inbound.max_xml_text", c.Inbound.MaxXMLText)
 	v.positive("alerts.stuck_after", c.Alerts.StuckAfter)
 	v.positive("alerts.statement_gap", c.Alerts.StatementGap)
 	if c.HTTP.Listen != "" {
@@ -118,6 +122,12 @@ func (v *checker) positive(key string, d Duration) {
 func (v *checker) nonNegative(key string, d Duration) {
 	if d.Duration < 0 {
 		v.fail(key, "must be >= 0 (got %q)", d)
+	}
+}
+
+func (v *checker) positiveSize(key string, n Size) {
+	if n <= 0 {
+		v.fail(key, "must be > 0 (got %q)", n)
 	}
 }
 

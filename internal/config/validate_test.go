@@ -117,6 +117,17 @@ statement_gap = "0s"
 			},
 		},
 		{
+			name: "ParsingLimits",
+			doc:  minimal + "[inbound]\nparse_budget = \"0\"\nmax_csv_line = \"0\"\nmax_csv_fields = 0\nmax_xml_text = \"0\"\n",
+			want: []string{
+				`config.toml:10: inbound.parse_budget: must be > 0 (got "0B")`,
+				`config.toml:11: inbound.max_csv_line: must be > 0 (got "0B")`,
+				`config.toml:12: inbound.max_csv_fields: must be > 0 (got 0)`,
+				`config.toml:13: inbound.max_xml_text: must be > 0 (got "0B")`,
+			},
+		},
+		{name: "ParsingLimitsSet", doc: minimal + "[inbound]\nparse_budget = \"1GiB\"\nmax_csv_line = \"64KiB\"\nmax_csv_fields = 200\nmax_xml_text = \"16KiB\"\n"},
+		{
 			name: "HTTPListen",
 			doc:  minimal + "[http]\nlisten = \"9120\"\n",
 			want: []string{`config.toml:9: http.listen: must be host:port like "127.0.0.1:9120" (got "9120")`},

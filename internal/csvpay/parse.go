@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/atlarbridge/bridge/internal/payrun"
@@ -41,12 +42,16 @@ func Parse(data []byte, p Profile, o Options) (*payrun.Run, error) {
 	return v.parse(text)
 }
 
+// maxPrealloc bounds the rows reserved up front; past it the run grows.
+const maxPrealloc = 1 << 17
+
 func (v *validator) parse(text []byte) (*payrun.Run, error) {
 	lay := v.p.layout()
 	w := newWalker(text, v.p)
 	// Size by line count (an upper bound on records): a large run then
-	// never regrows its slice or the duplicate-id map.
-	lines := bytes.Count(text, []byte{'\n'}) + 1
+	// never regrows its slice or the duplicate-id map. Capped: a file of
+	// blank lines must not reserve a payment per line.
+	lines := min(bytes.Count(text, []byte{'\n'})+1, maxPrealloc)
 	run := &payrun.Run{MsgNameID: "CSV", Payments: make([]payrun.Payment, 0, lines)}
 	v.seen = make(map[string]int, lines)
 	var (
@@ -59,6 +64,14 @@ func (v *validator) parse(text []byte) (*payrun.Run, error) {
 		var unclosed errUnclosedQuote
 		if errors.As(err, &unclosed) {
 			v.probs.add(payrun.Problem{Line: unclosed.line, Expected: "a closing quote (" + unclosed.Error() + ")", Code: codeFormat})
+			break
+		}
+		var limit errRecordLimit
+		if errors.As(err, &limit) {
+			// Reading stops here: the rest of the file is not looked at.
+			key := map[string]string{"bytes": "max_csv_line", "fields": "max_csv_fields"}[limit.what]
+			v.probs.add(payrun.Problem{Line: limit.line, Field: "record", Value: "more than " + strconv.Itoa(limit.limit) + " " + limit.what,
+				Expected: fmt.Sprintf("a record of at most %d %s (the bridge's [inbound] %s)", limit.limit, limit.what, key), Code: codeFormat})
 			break
 		}
 		if err != nil {

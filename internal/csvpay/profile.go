@@ -29,7 +29,19 @@ type Profile struct {
 	// Atlar selects Atlar's own batch CSV layout (dotted headers); Columns
 	// and Positions then use Atlar's header names as "our" names.
 	Atlar bool
+	// MaxRecordBytes and MaxFields cap one record (0: the defaults). A
+	// record is held whole, with a string per field, so without a cap a
+	// file of one 250 MB line or of 10 M columns costs many times its size.
+	MaxRecordBytes int
+	MaxFields      int
 }
+
+// Default caps of one record: no payment row needs more than a few KB or
+// a few dozen fields.
+const (
+	DefaultMaxRecordBytes = 1 << 20
+	DefaultMaxFields      = 1000
+)
 
 // DefaultProfile is the layout of SPEC §3.3: UTF-8, comma-separated, a
 // header row naming the columns, '.' decimals and ISO dates.

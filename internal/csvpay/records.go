@@ -2,6 +2,7 @@ package csvpay
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -34,6 +35,18 @@ type segment struct {
 	badQuote bool
 }
 
+// errRecordLimit reports a record over one of the profile's caps; the
+// walker stops there, having copied none of it.
+type errRecordLimit struct {
+	line  int
+	what  string // "bytes" or "fields"
+	limit int
+}
+
+func (e errRecordLimit) Error() string {
+	return fmt.Sprintf("the record on line %d has more than %d %s", e.line, e.limit, e.what)
+}
+
 // errUnclosedQuote reports a quoted field that runs to the end of the file.
 type errUnclosedQuote struct{ line int }
 
@@ -46,6 +59,8 @@ type walker struct {
 	delim, quote byte // quote 0: no quoting
 	skip         int  // physical lines still to skip
 	wantHeader   bool
+	maxRecord    int // bytes
+	maxFields    int
 	pos, line    int
 	rows         int
 
@@ -63,7 +78,21 @@ func newWalker(data []byte, p Profile) *walker {
 		skip:       p.SkipRows,
 		wantHeader: p.Header,
 		line:       1,
+		maxRecord:  cmp.Or(p.MaxRecordBytes, DefaultMaxRecordBytes),
+		maxFields:  cmp.Or(p.MaxFields, DefaultMaxFields),
 	}
+}
+
+// overLimit checks the record read so far against the caps, before its
+// bytes are copied.
+func (w *walker) overLimit() error {
+	switch {
+	case w.pos-w.seg.start > w.maxRecord:
+		return errRecordLimit{line: w.seg.line, what: "bytes", limit: w.maxRecord}
+	case len(w.ends) >= w.maxFields:
+		return errRecordLimit{line: w.seg.line, what: "fields", limit: w.maxFields}
+	}
+	return nil
 }
 
 // next returns the next segment, or nil at the end of the data.
@@ -110,14 +139,19 @@ func (w *walker) record() error {
 				return err
 			}
 		}
-		// Unquoted text, or what follows a closing quote.
+		// Unquoted text, or what follows a closing quote. The scan stops
+		// just past the record cap, so a huge line is not even read whole.
 		from := w.pos
-		for w.pos < len(data) {
+		stop := min(len(data), w.seg.start+w.maxRecord+1)
+		for w.pos < stop {
 			c := data[w.pos]
 			if c == w.delim || c == '\n' || c == '\r' {
 				break
 			}
 			w.pos++
+		}
+		if err := w.overLimit(); err != nil {
+			return err
 		}
 		w.buf = append(w.buf, data[from:w.pos]...)
 		w.ends = append(w.ends, len(w.buf))
@@ -152,6 +186,9 @@ func (w *walker) quoted() error {
 		i := bytes.IndexByte(data[w.pos:], w.quote)
 		if i < 0 {
 			return errUnclosedQuote{line: w.seg.line}
+		}
+		if w.pos+i-w.seg.start > w.maxRecord {
+			return errRecordLimit{line: w.seg.line, what: "bytes", limit: w.maxRecord}
 		}
 		chunk := data[w.pos : w.pos+i]
 		w.line += countBreaks(chunk)

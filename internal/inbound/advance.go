@@ -49,6 +49,12 @@ func (p *Pipeline) advance(ctx context.Context, id string) error {
 // rejects it (→ rejected). A temporary failure (Atlar's accounts API) leaves
 // it received, to be tried again.
 func (p *Pipeline) validate(ctx context.Context, f *state.File) (bool, error) {
+	return p.validateWith(ctx, f, p.acct)
+}
+
+// validateWith validates with the given resolver: the pipeline's own
+// (which may call Atlar) or, on the SFTP close path, offlineAccounts.
+func (p *Pipeline) validateWith(ctx context.Context, f *state.File, res Resolver) (bool, error) {
 	if !atomicfile.Exists(p.lay.Abs(f.Path)) {
 		// A claim interrupted between its journal entry and the move.
 		if err := p.moveToProcessing(f); err != nil {
@@ -69,6 +75,13 @@ func (p *Pipeline) validate(ctx context.Context, f *state.File) (bool, error) {
 	} else if dup != nil {
 		return true, p.rejectDuplicate(f, dup, what)
 	}
+	// Reading and parsing hold the file's size of the parse budget until
+	// the plan is journaled, so workers parsing at once stay within it.
+	weight := min(max(f.Size, 1), p.opts.ParseBudget)
+	if err := p.parse.Acquire(ctx, weight); err != nil {
+		return false, fmt.Errorf("validate %s: wait for the parse budget: %w", f.ID, err)
+	}
+	defer p.parse.Release(weight)
 	data, err := os.ReadFile(p.lay.Abs(f.Path))
 	if err != nil {
 		return false, fmt.Errorf("validate %s: %w", f.ID, err)
@@ -76,7 +89,7 @@ func (p *Pipeline) validate(ctx context.Context, f *state.File) (bool, error) {
 	plan, probs, err := BuildPlan(ctx, r, PlanInput{
 		FileID: f.ID, Attempt: f.Attempt, Name: f.Name, Data: data,
 		Today: p.clock.Now().Local().Format(time.DateOnly),
-	}, p.acct)
+	}, res)
 	if err != nil {
 		return false, fmt.Errorf("validate %s: %w", f.ID, err)
 	}

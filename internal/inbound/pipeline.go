@@ -14,6 +14,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/jonboulle/clockwork"
+	"golang.org/x/sync/semaphore"
 )
 
 // Journal is what inbound needs of the state store.
@@ -59,6 +60,14 @@ type Options struct {
 	PollInterval, MaxPoll, MaxWait time.Duration
 	// AccountsTTL is how long the account list is cached.
 	AccountsTTL time.Duration
+	// ParseBudget is how many bytes of input files are read and parsed at
+	// once across all workers (default 256 MiB): parsing costs a few times
+	// a file's size, so the workers must not multiply the peak. A file
+	// larger than the budget is parsed alone.
+	ParseBudget int64
+	// InBandTimeout bounds the offline check Receive runs for a route with
+	// reject_in_band before an SFTP close is answered (default 10s).
+	InBandTimeout time.Duration
 	// OnSubmitted, if set, is told each file Atlar accepted (metrics).
 	OnSubmitted func(f *state.File)
 	// Sweep is how often every unfinished file is read from the journal
@@ -83,6 +92,8 @@ type Pipeline struct {
 	opts   Options
 	routes atomic.Pointer[map[string]*Route]
 	acct   *accounts
+	// parse is the memory budget of validation, weighted by file size.
+	parse *semaphore.Weighted
 
 	// claims serialises claims of one path so the folder watcher and the
 	// SFTP server never journal the same bytes twice.
@@ -127,6 +138,12 @@ func New(o Options) (*Pipeline, error) {
 	if o.AccountsTTL <= 0 {
 		o.AccountsTTL = 10 * time.Minute
 	}
+	if o.ParseBudget <= 0 {
+		o.ParseBudget = 256 << 20
+	}
+	if o.InBandTimeout <= 0 {
+		o.InBandTimeout = 10 * time.Second
+	}
 	if o.Sweep <= 0 {
 		o.Sweep = time.Minute
 	}
@@ -136,6 +153,7 @@ func New(o Options) (*Pipeline, error) {
 	p := &Pipeline{
 		j: o.Journal, api: o.API, lay: o.Layout, clock: o.Clock, log: o.Logger, opts: o,
 		acct:    newAccounts(o.API, o.Clock, o.AccountsTTL),
+		parse:   semaphore.NewWeighted(o.ParseBudget),
 		queue:   make(chan string, 1<<16),
 		pending: map[string]bool{},
 		again:   map[string]bool{},

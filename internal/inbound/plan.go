@@ -85,7 +85,7 @@ func BuildPlan(ctx context.Context, r *Route, in PlanInput, res Resolver) (*Plan
 		orig := &state.Original{MsgID: in.FileID, MsgNameID: run.MsgNameID, NbOfTxs: len(run.Payments), CtrlSum: ctrlSum(run.Payments)}
 		return transfersPlan(ctx, r, in, run, orig, res)
 	case FormatPain001:
-		res1, err := pain001.Read(bytes.NewReader(in.Data), pain001.Options{Level: pain001.Level(r.Validate), Today: in.Today, MaxSize: r.MaxFileSize})
+		res1, err := pain001.Read(bytes.NewReader(in.Data), pain001.Options{Level: pain001.Level(r.Validate), Today: in.Today, MaxSize: r.MaxFileSize, MaxText: r.MaxXMLText})
 		if err != nil {
 			return nil, nil, fmt.Errorf("read pain.001: %w", err)
 		}

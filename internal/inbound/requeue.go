@@ -32,8 +32,15 @@ func (p *Pipeline) Receive(ctx context.Context, d Drop) (string, error) {
 	if r, ok := p.route(f.Route); !ok || !r.RejectInBand {
 		return f.ID, nil
 	}
-	if _, err := p.validate(ctx, f); err != nil {
-		// Not the file's fault (e.g. Atlar unreachable): it stays queued.
+	// The check runs offline and bounded: the ERP's close() is waiting, so
+	// it must not wait on Atlar (an outage would hang it for the client's
+	// whole retry budget). What the cache cannot answer, and a check that
+	// runs out of time, leave the file queued: the pipeline validates it
+	// again, online, after the close.
+	vctx, cancel := context.WithTimeout(ctx, p.opts.InBandTimeout)
+	defer cancel()
+	if _, err := p.validateWith(vctx, f, offlineAccounts{p.acct}); err != nil {
+		p.log.Debug("in-band check left to the pipeline", "file_id", f.ID, "err", err)
 		return f.ID, nil
 	}
 	f, err = p.j.Get(f.ID)

@@ -34,6 +34,9 @@ type Route struct {
 	MaxFileSize     int64
 	RejectInBand    bool
 	DoneMarker      string
+	// MaxXMLText caps a pain.001's text between two tags (0: the
+	// pain001 default); the CSV caps are in CSV.
+	MaxXMLText int64
 }
 
 func (r *Route) check() error {
@@ -74,11 +77,12 @@ func RouteFromConfig(cfg *config.Config, r *config.Route) (Route, error) {
 	if err != nil {
 		return Route{}, err
 	}
+	prof.MaxRecordBytes, prof.MaxFields = int(cfg.Inbound.MaxCSVLine), cfg.Inbound.MaxCSVFields
 	return Route{
 		Name: r.Name, Format: r.Format, Mode: r.Mode, ConnectionID: r.ConnectionID, Validate: r.Validate,
 		SourceAccountID: r.SourceAccountID, Scheme: r.Scheme, Treatment: r.Treatment, CSV: prof,
 		DedupeWindow: r.DedupeWindow.Duration, MaxFileSize: int64(r.MaxFileSize), RejectInBand: r.RejectInBand,
-		DoneMarker: r.DoneMarker,
+		DoneMarker: r.DoneMarker, MaxXMLText: int64(cfg.Inbound.MaxXMLText),
 	}, nil
 }
 

@@ -1,6 +1,7 @@
 package pain001
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -44,6 +45,52 @@ func (s *sizeReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// textTooLong is what textCap returns for a run of text over its cap.
+type textTooLong struct {
+	line int // where the run starts: the line of the last '<' before it
+}
+
+func (e *textTooLong) Error() string {
+	return fmt.Sprintf("text from line %d runs past the limit", e.line)
+}
+
+// textCap fails a read once more than max bytes follow the last '<': the
+// length of a text node, attribute value or comment without markup. It
+// sits under both the fast scanner and encoding/xml, so the two stop at
+// the same byte with the same error and give the same Result (a reader
+// wrapper is the only place to stop encoding/xml before it has buffered
+// the whole node).
+type textCap struct {
+	r    io.Reader
+	max  int64
+	run  int64 // bytes since the last '<'
+	line int   // lines read so far, 1-based
+	from int   // line of the last '<'
+}
+
+func (c *textCap) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	b := p[:n]
+	for len(b) > 0 {
+		seg := b
+		i := bytes.IndexByte(b, '<')
+		if i >= 0 {
+			seg = b[:i]
+		}
+		if c.run+int64(len(seg)) > c.max {
+			return 0, &textTooLong{line: c.from}
+		}
+		c.run += int64(len(seg))
+		c.line += bytes.Count(seg, newline)
+		if i < 0 {
+			break
+		}
+		c.run, c.from = 0, c.line
+		b = b[i+1:]
+	}
+	return n, err
+}
+
 // charsetError is a declared encoding the reader does not decode.
 type charsetError struct{ label string }
 
@@ -68,6 +115,9 @@ func charsetReader(label string, in io.Reader) (io.Reader, error) {
 // startDecoder reads in with the fast scanner, or with encoding/xml.
 func (r *reader) startDecoder(in io.Reader, fast bool) {
 	w := &r.walk
+	if r.maxText > 0 { // newReader sets it; a bare reader in tests has none
+		in = &textCap{r: in, max: r.maxText, line: 1, from: 1}
+	}
 	w.src = sizeReader{r: in, max: r.maxSize}
 	w.scope = nsScope{uris: make(map[string]string)}
 	if fast {
@@ -292,7 +342,16 @@ func (r *reader) token() (*token, error) {
 		return nil, err
 	}
 	src := &r.walk.src
+	var long *textTooLong
 	switch {
+	case errors.As(src.err, &long):
+		r.flag(gateAlways, payrun.Problem{
+			Line:     long.line,
+			Value:    fmt.Sprintf("more than %d bytes", r.maxText),
+			Expected: fmt.Sprintf("text of at most %d bytes between two tags (the bridge's [inbound] max_xml_text)", r.maxText),
+			Code:     codeFileFormat,
+		})
+		return nil, errStop
 	case src.err == errTooLarge:
 		r.flag(gateAlways, payrun.Problem{
 			Expected: fmt.Sprintf("a file of at most %d bytes (read past that limit)", r.maxSize),

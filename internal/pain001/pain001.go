@@ -1,6 +1,7 @@
 package pain001
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math/big"
@@ -38,7 +39,16 @@ type Options struct {
 	// MaxSize rejects a file larger than this many bytes as soon as it is
 	// read past it; 0 means no limit.
 	MaxSize int64
+	// MaxText rejects a file with more than this many bytes between two
+	// '<' (a text node, an attribute value, a comment) as soon as it is
+	// read past it; 0 means DefaultMaxText. encoding/xml holds a whole
+	// text node in memory, so without a cap one 200 MB node costs 1 GB.
+	MaxText int64
 }
+
+// DefaultMaxText is Options.MaxText's default: no pain.001 element needs
+// more than a few KB.
+const DefaultMaxText = 1 << 20
 
 // Result is what Read found in a file.
 type Result struct {
@@ -107,6 +117,7 @@ type reader struct {
 	// latest is the last acceptable execution date, today + maxAhead.
 	latest  string
 	maxSize int64
+	maxText int64
 	emit    func(payrun.Payment)
 
 	header   Header
@@ -130,6 +141,7 @@ type reader struct {
 func newReader(o Options) (*reader, error) {
 	r := &reader{
 		maxSize: o.MaxSize,
+		maxText: cmp.Or(o.MaxText, DefaultMaxText),
 		fileSum: new(big.Rat),
 		sumOK:   true,
 		pmtIDs:  make(map[string]int),
@@ -157,6 +169,9 @@ func newReader(o Options) (*reader, error) {
 	r.latest = today.AddDate(0, 0, maxAhead).Format(time.DateOnly)
 	if o.MaxSize < 0 {
 		return nil, fmt.Errorf("pain001: max size %d is negative", o.MaxSize)
+	}
+	if o.MaxText < 0 {
+		return nil, fmt.Errorf("pain001: max text %d is negative", o.MaxText)
 	}
 	return r, nil
 }

@@ -1,0 +1,58 @@
+package pain001
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/atlarbridge/bridge/internal/payrun"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A text node, attribute value or comment over MaxText rejects the file
+// with the cap and the line it starts on, the same from the fast scanner
+// and from encoding/xml (read compares the two); at the cap it is read.
+func TestRead_TextLimit(t *testing.T) {
+	doc := string(readSample(t, "de-sepaking.pain.001.001.03.xml"))
+	const ustrd = "<Ustrd>Unstructured Remittance Information</Ustrd>"
+	require.Equal(t, 2, strings.Count(doc, ustrd))
+	replace := func(with string) []byte { return []byte(strings.Replace(doc, ustrd, with, 1)) }
+	const limit = 1000
+	over := func(line int, max int64) payrun.Problem {
+		return payrun.Problem{Line: line, Value: fmt.Sprintf("more than %d bytes", max),
+			Expected: fmt.Sprintf("text of at most %d bytes between two tags (the bridge's [inbound] max_xml_text)", max),
+			Code:     codeFileFormat}
+	}
+	tests := []struct {
+		name string
+		doc  []byte
+		max  int64
+		want *payrun.Problem // nil: no limit problem
+	}{
+		// The run counts from the '<' of <Ustrd> itself: "Ustrd>" is 6.
+		{"TextAtCap", replace("<Ustrd>" + strings.Repeat("a", limit-6) + "</Ustrd>"), limit, nil},
+		{"TextOverCap", replace("<Ustrd>" + strings.Repeat("a", limit) + "</Ustrd>"), limit, new(over(60, limit))},
+		{"TextOverCapManyLines", replace("<Ustrd>" + strings.Repeat("a\n", limit) + "</Ustrd>"), limit, new(over(60, limit))},
+		{"EntitiesCountAsWritten", replace("<Ustrd>" + strings.Repeat("&amp;", limit/5+1) + "</Ustrd>"), limit, new(over(60, limit))},
+		{"Attribute", replace(`<Ustrd x="` + strings.Repeat("b", 2*limit) + `">x</Ustrd>`), limit, new(over(60, limit))},
+		{"Comment", replace("<!--" + strings.Repeat("c", 2*limit) + "-->" + ustrd), limit, new(over(60, limit))},
+		{"DefaultCap", replace("<Ustrd>" + strings.Repeat("d", DefaultMaxText) + "</Ustrd>"), 0, new(over(60, DefaultMaxText))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := read(t, tc.doc, Options{Level: LevelNone, MaxText: tc.max})
+			if tc.want == nil {
+				assert.Empty(t, res.Problems)
+				return
+			}
+			// A text over 64 KiB is also a problem of its element (walk.go),
+			// found as its first chunks arrive; the cap stops the reading.
+			require.Contains(t, res.Problems, *tc.want)
+			require.Equal(t, *tc.want, res.Problems[len(res.Problems)-1], "reading stopped at the cap")
+			_, err := readWith(bytes.NewReader(tc.doc), Options{Level: LevelNone, MaxText: tc.max}, true)
+			assert.ErrorIs(t, err, errFallback, "the fast scanner leaves the verdict to encoding/xml")
+		})
+	}
+}
