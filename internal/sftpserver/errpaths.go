@@ -24,8 +24,12 @@ import (
 
 var errEmptyPacket = errors.New("sftp answer without a type")
 
-// sshFxpStatus is the SFTP packet type of a status answer.
-const sshFxpStatus = 101
+// sshFxpStatus is the SFTP packet type of a status answer, sshFxOK the
+// status code of success.
+const (
+	sshFxpStatus = 101
+	sshFxOK      = 0
+)
 
 // maxStatusPacket bounds a status answer held for rewriting; pkg/sftp's are
 // a few hundred bytes. A larger one (never expected) passes unchanged.
@@ -103,7 +107,9 @@ func (p clientPaths) text(msg string) string {
 			return d.virtual + strings.ReplaceAll(rest, p.sep, "/")
 		})
 	}
-	msg = hiddenTempRE.ReplaceAllString(msg, "$1$2")
+	if strings.Contains(msg, uploadTempSuffix) {
+		msg = hiddenTempRE.ReplaceAllString(msg, "$1$2")
+	}
 	if p.root != "" {
 		msg = replacePathPrefix(msg, p.root, p.sep, func(string) string { return hiddenPath })
 	}
@@ -271,7 +277,8 @@ func (w *statusRewriter) finish() error {
 // does not parse is returned unchanged.
 func rewriteStatus(pkt []byte, f func(string) string) []byte {
 	const msgAt = 4 + 1 + 4 + 4 // length, type, id, code
-	if len(pkt) < msgAt+4 {
+	if len(pkt) < msgAt+4 || binary.BigEndian.Uint32(pkt[msgAt-4:]) == sshFxOK {
+		// An upload gets an OK answer per write: leave those alone.
 		return pkt
 	}
 	msgLen := binary.BigEndian.Uint32(pkt[msgAt:])
