@@ -8,15 +8,19 @@
 #   FUZZ_PARALLEL=1 bench/fuzz.sh 600  # leave the other cores alone
 #   FUZZ_MINIMIZE=60s bench/fuzz.sh 60  # minimize inputs as go test does by default
 #
-# It prints one line per target with the executions it ran, and fails
+# It prints one line per target with the executions it ran and how long
+# it took, and fails
 # (printing the crash and where the failing input was saved, under the
 # package's testdata/fuzz/) if any target found a problem.
 #
 # Budgets are counts, not times: a time budget (-fuzztime 20s) lets Go's
 # fuzz coordinator race its own deadline and fail with "context deadline
 # exceeded" and no failing input (golang/go#75804). Each target has the
-# executions per second it ran on the 2-core CI machine; the script runs
-# SECONDS x that many executions (-fuzztime Nx), about SECONDS long.
+# executions per second it ran on the shared 2-core CI machine (measured
+# with -fuzztime 10s at a load average of about 20, baseline coverage
+# included: a busy machine's figure, so a run is about SECONDS long there
+# and shorter on an idle one); the script runs SECONDS x that many
+# executions (-fuzztime Nx).
 # Should the coordinator still fail that way, the run counts as a pass
 # only when it wrote no new input under testdata/fuzz/: a real crasher
 # always writes one, and still fails CI.
@@ -27,19 +31,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 targets=(
-  "./internal/csvpay FuzzParse RATE_CSVPAY"
-  "./internal/pain001 FuzzRead RATE_PAINREAD"
-  "./internal/pain001 FuzzTokens RATE_PAINTOK"
-  "./internal/config FuzzParse RATE_CONFIG"
-  "./internal/sftpserver FuzzSession_Resolve RATE_SFTP"
+  "./internal/csvpay FuzzParse 800"
+  "./internal/pain001 FuzzRead 300"
+  "./internal/pain001 FuzzTokens 1000"
+  "./internal/config FuzzParse 1600"
+  "./internal/sftpserver FuzzSession_Resolve 550"
 )
 if [ "${FUZZ_ALL:-}" = 1 ]; then
   targets+=(
-    "./internal/money FuzzParse RATE_MONEY"
-    "./internal/camt053 FuzzReadHeader RATE_CAMTH"
-    "./internal/camt053 FuzzRender RATE_CAMTR"
-    "./internal/pain002 FuzzRender RATE_P002"
-    "./internal/sftpserver FuzzParseAuthorizedKeys RATE_AK"
+    "./internal/money FuzzParse 1900"
+    "./internal/camt053 FuzzReadHeader 120"
+    "./internal/camt053 FuzzRender 30"
+    "./internal/pain002 FuzzRender 110"
+    "./internal/sftpserver FuzzParseAuthorizedKeys 20"
   )
 fi
 par=()
@@ -50,6 +54,7 @@ for t in "${targets[@]}"; do
   count=$((secs * ${rate:-1000}))
   corpus="$pkg/testdata/fuzz/$fn"
   before=$(ls "$corpus" 2>/dev/null | sort || true)
+  start=$SECONDS
   # -timeout: generous, as a loaded machine runs fewer executions a second
   # than the calibration did; go test's default 10m would cut a long run.
   # -fuzzminimizetime: the fuzzer also minimizes every new interesting
@@ -69,6 +74,6 @@ for t in "${targets[@]}"; do
     printf '%s\n' "$out"
   fi
   execs=$(printf '%s\n' "$out" | grep -o 'execs: [0-9]*' | tail -1 || true)
-  printf 'fuzz %-4s %-24s %-24s %9sx  %s\n' "$result" "$pkg" "$fn" "$count" "${execs:-execs: ?}"
+  printf 'fuzz %-4s %-24s %-24s %9sx %4ss  %s\n' "$result" "$pkg" "$fn" "$count" "$((SECONDS - start))" "${execs:-execs: ?}"
 done
 exit $status

@@ -116,6 +116,7 @@ func TestCLI_RetryForceResendsDuplicate(t *testing.T) {
 	_, errOut, code := runCLI(t, "retry", tb.waitFiles(1*time.Second, 1, state.Completed)[0].ID, "--config", cfgPath)
 	require.Equal(t, 1, code, "a completed file cannot be retried")
 	require.Contains(t, errOut, "cannot be retried")
+	require.Equal(t, 1, strings.Count(errOut, "cannot be retried"), "said once: %s", errOut)
 
 	out, errOut, code := runCLI(t, "retry", dup.ID, "--force", "--config", cfgPath)
 	require.Equal(t, 0, code, errOut)
