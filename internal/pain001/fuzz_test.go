@@ -53,5 +53,13 @@ func FuzzRead(f *testing.F) {
 				t.Fatal("accepted a file without payments")
 			}
 		}
+		// A small text cap stops most documents somewhere: the scanner
+		// and encoding/xml must stop at the same byte with the same result.
+		o := Options{Level: LevelWellformed, Today: "2020-01-01", MaxText: 48}
+		res, err := Read(bytes.NewReader(doc), o)
+		require.NoError(t, err)
+		slow, err := readWith(bytes.NewReader(doc), o, false)
+		require.NoError(t, err)
+		require.Equal(t, slow, res, "text cap: Read against encoding/xml alone")
 	})
 }
