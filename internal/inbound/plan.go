@@ -67,8 +67,23 @@ type PlanInput struct {
 // requests. Problems are the file's fault; an error is ours or Atlar's
 // (e.g. the accounts API is down) and means "try again later".
 func BuildPlan(ctx context.Context, r *Route, in PlanInput, res Resolver) (*Plan, payrun.Problems, error) {
+	plan, probs, _, err := buildPlan(ctx, r, in, res)
+	return plan, probs, err
+}
+
+// Echo is what the status report of a rejected file can echo of it: the
+// input message's own identification (a pain.001's MsgId, PmtInfIds) and
+// which transaction each row is, so that the ERP can match a rejection to
+// its file and transactions. Nil when the file could not be read that far.
+type Echo struct {
+	Original *state.Original
+	Payments []state.Payment
+}
+
+// buildPlan is BuildPlan, also returning the Echo of a rejected pain.001.
+func buildPlan(ctx context.Context, r *Route, in PlanInput, res Resolver) (*Plan, payrun.Problems, *Echo, error) {
 	if len(bytes.TrimSpace(in.Data)) == 0 {
-		return nil, payrun.Problems{{Field: "file", Expected: "a non-empty payment file", Value: fmt.Sprintf("%d bytes", len(in.Data))}}, nil
+		return nil, payrun.Problems{{Field: "file", Expected: "a non-empty payment file", Value: fmt.Sprintf("%d bytes", len(in.Data))}}, nil, nil
 	}
 	switch r.Format {
 	case FormatCSV:
@@ -78,32 +93,40 @@ func BuildPlan(ctx context.Context, r *Route, in PlanInput, res Resolver) (*Plan
 		if err != nil {
 			var ps payrun.Problems
 			if errors.As(err, &ps) {
-				return nil, ps, nil
+				return nil, ps, nil, nil
 			}
-			return nil, nil, fmt.Errorf("read csv: %w", err)
+			return nil, nil, nil, fmt.Errorf("read csv: %w", err)
 		}
 		orig := &state.Original{MsgID: in.FileID, MsgNameID: run.MsgNameID, NbOfTxs: len(run.Payments), CtrlSum: ctrlSum(run.Payments)}
-		return transfersPlan(ctx, r, in, run, orig, res)
+		plan, probs, err := transfersPlan(ctx, r, in, run, orig, res)
+		return plan, probs, nil, err
 	case FormatPain001:
 		res1, err := pain001.Read(bytes.NewReader(in.Data), pain001.Options{Level: pain001.Level(r.Validate), Today: in.Today, MaxSize: r.MaxFileSize})
 		if err != nil {
-			return nil, nil, fmt.Errorf("read pain.001: %w", err)
-		}
-		if len(res1.Problems) > 0 {
-			return nil, res1.Problems, nil
+			return nil, nil, nil, fmt.Errorf("read pain.001: %w", err)
 		}
 		orig := painOriginal(res1)
-		if r.Mode == ModeInstruction {
-			return instructionPlan(ctx, r, res1, orig, res)
+		echo := &Echo{Original: orig, Payments: statePayments(res1.Run.Payments)}
+		if len(res1.Problems) > 0 {
+			return nil, res1.Problems, echo, nil
 		}
-		return transfersPlan(ctx, r, in, res1.Run, orig, res)
+		var (
+			plan  *Plan
+			probs payrun.Problems
+		)
+		if r.Mode == ModeInstruction {
+			plan, probs, err = instructionPlan(ctx, r, res1, orig, res)
+		} else {
+			plan, probs, err = transfersPlan(ctx, r, in, res1.Run, orig, res)
+		}
+		return plan, probs, echo, err
 	}
-	return nil, nil, fmt.Errorf("route %s: unknown format %q", r.Name, r.Format)
+	return nil, nil, nil, fmt.Errorf("route %s: unknown format %q", r.Name, r.Format)
 }
 
 func painOriginal(res *pain001.Result) *state.Original {
 	h := res.Header
-	o := &state.Original{MsgID: h.MsgID, MsgNameID: h.Version, CtrlSum: h.CtrlSum, NbOfTxs: len(res.Run.Payments)}
+	o := &state.Original{MsgID: h.MsgID, MsgNameID: h.MessageName(), CtrlSum: h.CtrlSum, NbOfTxs: len(res.Run.Payments)}
 	for _, pi := range h.PmtInfs {
 		o.PmtInfs = append(o.PmtInfs, state.OriginalPmt{ID: pi.ID, NbOfTxs: pi.TxCount, CtrlSum: pi.CtrlSum})
 	}

@@ -204,7 +204,11 @@ func applyTransfers(pays []state.Payment, transfers []atlar.CreditTransfer) bool
 			continue
 		}
 		pay.Status = t.Status
-		pay.Reason = ""
+		pay.Reason, pay.ReasonCode = "", ""
+		if rr := t.ReturnReason; rr != nil && atlar.PaymentTerminal(t.Status) {
+			pay.ReasonCode = strings.TrimSpace(rr.Code)
+			pay.Reason = strings.TrimSpace(rr.Description)
+		}
 		for _, s := range t.ApprovalSteps {
 			if s.Status == "PENDING" && !atlar.PaymentTerminal(t.Status) {
 				pay.Reason = "waiting for approval in Atlar"

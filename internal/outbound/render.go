@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atlar"
@@ -11,6 +12,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/money"
 	"github.com/atlarbridge/bridge/internal/pain002"
 	"github.com/atlarbridge/bridge/internal/state"
+	"github.com/google/uuid"
 )
 
 func pain002Version(r *Route) string {
@@ -33,7 +35,11 @@ func header(f *state.File, suffix string, now time.Time) pain002.Report {
 		rep.OrgnlMsgNmID = "pain.001"
 	}
 	if o := f.Original; o != nil {
-		rep.OrgnlMsgID, rep.OrgnlMsgNmID, rep.OrgnlNbOfTxs, rep.OrgnlCtrlSum = o.MsgID, o.MsgNameID, o.NbOfTxs, o.CtrlSum
+		// A pain.001 too broken to read its MsgId (or namespace) keeps
+		// the file id (or plain "pain.001") rather than an empty echo.
+		rep.OrgnlMsgID = orDefault(o.MsgID, rep.OrgnlMsgID)
+		rep.OrgnlMsgNmID = orDefault(o.MsgNameID, rep.OrgnlMsgNmID)
+		rep.OrgnlNbOfTxs, rep.OrgnlCtrlSum = o.NbOfTxs, o.CtrlSum
 	}
 	if f.MsgID != "" {
 		rep.OrgnlMsgID = f.MsgID
@@ -59,8 +65,45 @@ func renderAck(f *state.File, r *Route, now time.Time) ([]byte, error) {
 		if len(rep.GroupReasons) == 0 {
 			rep.GroupReasons = []pain002.Reason{{Code: "NARR", Info: "rejected"}}
 		}
+		rep.PaymentInfos = rejectedTransactions(f)
 	}
 	return pain002.Render(pain002Version(r), rep)
+}
+
+// rejectedTransactions lists, per original PmtInf block, the transactions
+// a rejected pain.001 was rejected for, each with its own reasons, so an
+// ERP can match the rejection by OrgnlPmtInfId and OrgnlEndToEndId. The
+// group reasons still list every problem for the person reading it.
+func rejectedTransactions(f *state.File) []pain002.PaymentInfo {
+	var (
+		infos []pain002.PaymentInfo
+		index = map[string]int{}    // PmtInfId → infos index
+		txs   = map[[2]string]int{} // PmtInfId, EndToEndId → tx index
+	)
+	for _, p := range f.Problems {
+		if p.Row <= 0 || p.PmtInfID == "" {
+			continue
+		}
+		i, ok := index[p.PmtInfID]
+		if !ok {
+			i = len(infos)
+			index[p.PmtInfID] = i
+			infos = append(infos, pain002.PaymentInfo{OrgnlPmtInfID: p.PmtInfID, Status: pain002.RJCT})
+		}
+		code := orDefault(p.Code, pain002.Narrative)
+		key := [2]string{p.PmtInfID, strconv.Itoa(p.Row)}
+		if k, ok := txs[key]; ok {
+			t := &infos[i].Transactions[k]
+			t.Reasons = append(t.Reasons, pain002.Reason{Code: code, Info: p.Message})
+			continue
+		}
+		txs[key] = len(infos[i].Transactions)
+		infos[i].Transactions = append(infos[i].Transactions, pain002.Transaction{
+			OrgnlEndToEndID: p.EndToEndID, Status: pain002.RJCT,
+			Reasons: []pain002.Reason{{Code: code, Info: p.Message}},
+		})
+	}
+	return infos
 }
 
 // renderStatus is the per-transaction pain.002: interim (pending) or final.
@@ -91,15 +134,15 @@ func renderStatus(f *state.File, r *Route, kind string, now time.Time) ([]byte, 
 			blocks[id] = b
 			order = append(order, id)
 		}
-		code, reason := txStatus(p)
+		code, rcode, reason := txStatus(p)
 		counts[code]++
 		tx := pain002.Transaction{OrgnlInstrID: p.InstrID, OrgnlEndToEndID: p.ExternalID, Status: code,
 			Amount: p.Amount, Currency: p.Currency}
 		if p.PaymentID != "" {
-			tx.StsID = truncate(p.PaymentID, 35)
+			tx.StsID = stsID(p.PaymentID)
 		}
-		if reason != "" {
-			tx.Reasons = []pain002.Reason{{Code: "NARR", Info: reason}}
+		if reason != "" || rcode != "" {
+			tx.Reasons = []pain002.Reason{pain002.ReasonFor(rcode, reason)}
 		}
 		b.Transactions = append(b.Transactions, tx)
 	}
@@ -113,8 +156,8 @@ func renderStatus(f *state.File, r *Route, kind string, now time.Time) ([]byte, 
 		rep.GroupStatus = pain002.RJCT
 	case counts[pain002.RJCT] > 0:
 		rep.GroupStatus = pain002.PART
-	case counts[pain002.ACCP] > 0:
-		rep.GroupStatus = pain002.ACCP
+	case counts[pain002.ACSP] > 0:
+		rep.GroupStatus = pain002.ACSP
 	default:
 		rep.GroupStatus = pain002.ACSC
 	}
@@ -124,24 +167,36 @@ func renderStatus(f *state.File, r *Route, kind string, now time.Time) ([]byte, 
 	return pain002.Render(pain002Version(r), rep)
 }
 
-// txStatus maps Atlar's payment status to a pain.002 transaction status.
-// Statuses Atlar may add later are reported as pending.
-func txStatus(p state.Payment) (string, string) {
+// txStatus maps Atlar's payment status to a pain.002 transaction status,
+// with the reason code Atlar passed on (if any) and the reason in words.
+// Statuses Atlar may add later are reported as pending. Atlar's ACCEPTED
+// (the bank took the payment, settlement to follow) is ISO's ACSP, not
+// ACCP, which only says the customer profile checks passed.
+func txStatus(p state.Payment) (status, code, reason string) {
 	switch p.Status {
 	case atlar.PaymentExecuted:
-		return pain002.ACSC, ""
+		return pain002.ACSC, "", ""
 	case atlar.PaymentRejected, atlar.PaymentFailed:
-		return pain002.RJCT, orDefault(p.Reason, "rejected by Atlar or the bank ("+p.Status+")")
+		return pain002.RJCT, p.ReasonCode, orDefault(p.Reason, "rejected by Atlar or the bank ("+p.Status+")")
 	case atlar.PaymentReturned:
-		return pain002.RJCT, orDefault(p.Reason, "returned by the receiving bank")
+		return pain002.RJCT, p.ReasonCode, orDefault(p.Reason, "returned by the receiving bank")
 	case "ACCEPTED":
-		return pain002.ACCP, p.Reason
+		return pain002.ACSP, "", p.Reason
 	}
-	reason := p.Reason
+	reason = p.Reason
 	if reason == "" && p.Status != "" {
 		reason = "status in Atlar: " + p.Status
 	}
-	return pain002.PDNG, reason
+	return pain002.PDNG, "", reason
+}
+
+// reasonText is the reason column of result CSVs: the bank's code, if
+// any, before the words.
+func reasonText(code, reason string) string {
+	if code == "" || reason == "" {
+		return code + reason
+	}
+	return code + ": " + reason
 }
 
 // resultStatus is the status column of result CSVs.
@@ -180,8 +235,8 @@ func renderCSV(f *state.File, r *Route, original []byte) ([]byte, error) {
 			}
 		}
 		for _, p := range f.Payments {
-			_, reason := txStatus(p)
-			results[p.Row] = csvpay.RowResult{Status: resultStatus(p), PaymentID: p.PaymentID, Reason: reason}
+			_, code, reason := txStatus(p)
+			results[p.Row] = csvpay.RowResult{Status: resultStatus(p), PaymentID: p.PaymentID, Reason: reasonText(code, reason)}
 		}
 		out, err := csvpay.WriteResult(original, r.CSV, results)
 		if err == nil || f.State != state.Rejected {
@@ -204,7 +259,8 @@ func renderCSV(f *state.File, r *Route, original []byte) ([]byte, error) {
 	w := csv.NewWriter(&b)
 	_ = w.Write([]string{"external_id", "pmt_inf_id", "amount", "currency", "status", "atlar_payment_id", "reason"})
 	for _, p := range f.Payments {
-		_, reason := txStatus(p)
+		_, code, reason := txStatus(p)
+		reason = reasonText(code, reason)
 		_ = w.Write([]string{p.ExternalID, p.PmtInfID, money.Format(p.Amount, p.Currency), p.Currency, resultStatus(p), p.PaymentID, reason})
 	}
 	w.Flush()
@@ -235,9 +291,17 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// stsID is the pain.002 StsId (at most 35 characters) for an Atlar payment
+// id. Atlar's ids are UUIDs (36 characters): without their hyphens they
+// fit in 32 and the id can be rebuilt (8-4-4-4-12) to look the payment up
+// in Atlar. Another id that fits is kept as it is; one that does not is
+// cut, which the ERP can still match on the transaction's EndToEndId.
+func stsID(id string) string {
+	if u, err := uuid.Parse(id); err == nil {
+		return strings.ReplaceAll(u.String(), "-", "")
 	}
-	return s[:n]
+	if len(id) <= 35 {
+		return id
+	}
+	return id[:35]
 }

@@ -83,6 +83,9 @@ type File struct {
 	// Outputs records outbox files written for this file: kind → when.
 	// Kinds: "ack", "pending", "result.xml", "result.csv".
 	Outputs map[string]time.Time `json:"outputs,omitempty"`
+	// ResultBase is the name every outbox result file of this file starts
+	// with (<ResultBase>.ack.xml, …), chosen at its first output.
+	ResultBase string `json:"resultBase,omitempty"`
 
 	// Steps is the journey, one entry per journal write that changed state
 	// or recorded a side effect.
@@ -124,6 +127,10 @@ type Problem struct {
 	Expected string `json:"expected,omitempty"`
 	Code     string `json:"code,omitempty"` // ISO 20022 status reason
 	Message  string `json:"message"`        // the whole problem in plain words
+	// PmtInfID and EndToEndID name the pain.001 transaction (Row) a
+	// problem is about, for the rejection's OrgnlPmtInfId/OrgnlEndToEndId.
+	PmtInfID   string `json:"pmtInfId,omitempty"`
+	EndToEndID string `json:"endToEndId,omitempty"`
 }
 
 // Batch is one credit-transfer batch of a file (a run of more than 1000
@@ -171,6 +178,9 @@ type Payment struct {
 	// failed.
 	Status string `json:"status,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// ReasonCode is the reject/return reason code Atlar passed on from the
+	// bank, if any (ISO codes such as AC04 reach the pain.002 as such).
+	ReasonCode string `json:"reasonCode,omitempty"`
 }
 
 // Delivery is an outbox file being written or written. Outbound records the
