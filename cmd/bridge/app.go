@@ -102,6 +102,11 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (a *app, er
 		PollInterval: cfg.Results.PollInterval.Duration, MaxPoll: cfg.Results.MaxPoll.Duration,
 		MaxWait: cfg.Results.MaxWait.Duration, AccountsTTL: cfg.Atlar.AccountsRefresh.Duration,
 		OnSubmitted: func(f *state.File) { a.metrics.Submitted(f.Route, f.SubmittedAt.Sub(f.ReceivedAt)) },
+		OnFinal: func(f *state.File) {
+			for _, p := range f.Payments {
+				a.metrics.Payment(f.Route, p.Status)
+			}
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -267,7 +272,8 @@ func buildRoutes(cfg *config.Config) ([]inbound.Route, []outbound.Route, error) 
 		}
 		ins = append(ins, in)
 		outs = append(outs, outbound.Route{Name: r.Name, Format: r.Format, Results: r.Results,
-			Pain002Version: r.Pain002Version, CSV: in.CSV, MaxFileSize: in.MaxFileSize})
+			Pain002Version: r.Pain002Version, CSV: in.CSV, MaxFileSize: in.MaxFileSize,
+			KeepFormulas: r.ResultCSVFormulas == config.FormulasKeep})
 	}
 	return ins, outs, nil
 }

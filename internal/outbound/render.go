@@ -3,6 +3,7 @@ package outbound
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +54,9 @@ func renderAck(f *state.File, r *Route, now time.Time) ([]byte, error) {
 	rep := header(f, "ACK", now)
 	if anyAccepted(f) {
 		rep.GroupStatus = pain002.ACTC
+		for _, note := range movedNotes(f) {
+			rep.GroupReasons = append(rep.GroupReasons, pain002.Reason{Code: pain002.Narrative, Info: note})
+		}
 	} else {
 		rep.GroupStatus = pain002.RJCT
 		for _, p := range f.Problems {
@@ -68,6 +72,47 @@ func renderAck(f *state.File, r *Route, now time.Time) ([]byte, error) {
 		rep.PaymentInfos = rejectedTransactions(f)
 	}
 	return pain002.Render(pain002Version(r), rep)
+}
+
+// movedNotes says, per requested date, what became of payments whose
+// requested execution date was already past when the file was processed:
+// the bridge makes them today (transfers), as a bank does with a pain.001,
+// or forwards the file unchanged (instruction) for the bank to decide.
+func movedNotes(f *state.File) []string {
+	type moved struct{ from, to string }
+	counts := map[moved]int{}
+	var order []moved
+	for _, p := range f.Payments {
+		if p.RequestedDate == "" {
+			continue
+		}
+		m := moved{p.RequestedDate, p.ExecutionDate}
+		if counts[m] == 0 {
+			order = append(order, m)
+		}
+		counts[m]++
+	}
+	// Each note fits one AddtlInf (105 characters).
+	notes := make([]string, 0, len(order))
+	for _, m := range order {
+		if m.to == "" {
+			notes = append(notes, fmt.Sprintf("execution date %s was past: %d payment(s) forwarded unchanged, the bank decides", m.from, counts[m]))
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("execution date %s was past: %d payment(s) sent for %s instead", m.from, counts[m], m.to))
+	}
+	return notes
+}
+
+// movedText is the result CSV's note for one such payment.
+func movedText(p state.Payment) string {
+	switch {
+	case p.RequestedDate == "":
+		return ""
+	case p.ExecutionDate == "":
+		return "execution date " + p.RequestedDate + " was past: forwarded unchanged, the bank decides"
+	}
+	return "execution date " + p.RequestedDate + " was past: sent for " + p.ExecutionDate + " instead"
 }
 
 // rejectedTransactions lists, per original PmtInf block, the transactions
@@ -164,6 +209,9 @@ func renderStatus(f *state.File, r *Route, kind string, now time.Time) ([]byte, 
 	for _, p := range f.Problems {
 		rep.GroupReasons = append(rep.GroupReasons, pain002.Reason{Code: "NARR", Info: p.Message})
 	}
+	for _, note := range movedNotes(f) {
+		rep.GroupReasons = append(rep.GroupReasons, pain002.Reason{Code: pain002.Narrative, Info: note})
+	}
 	return pain002.Render(pain002Version(r), rep)
 }
 
@@ -236,7 +284,13 @@ func renderCSV(f *state.File, r *Route, original []byte) ([]byte, error) {
 		}
 		for _, p := range f.Payments {
 			_, code, reason := txStatus(p)
-			results[p.Row] = csvpay.RowResult{Status: resultStatus(p), PaymentID: p.PaymentID, Reason: reasonText(code, reason)}
+			results[p.Row] = csvpay.RowResult{Status: resultStatus(p), PaymentID: p.PaymentID, Reason: join(reasonText(code, reason), movedText(p))}
+		}
+		if !r.KeepFormulas {
+			for row, rr := range results {
+				rr.Reason = escapeFormula(rr.Reason)
+				results[row] = rr
+			}
 		}
 		out, err := csvpay.WriteResult(original, r.CSV, results)
 		if err == nil || f.State != state.Rejected {
@@ -250,7 +304,13 @@ func renderCSV(f *state.File, r *Route, original []byte) ([]byte, error) {
 		w := csv.NewWriter(&b)
 		_ = w.Write([]string{"row", "field", "value", "status", "reason"})
 		for _, p := range f.Problems {
-			_ = w.Write([]string{strconv.Itoa(p.Row), p.Field, p.Value, "REJECTED", p.Message})
+			// Value echoes the ERP's bad input, Message contains it: both
+			// are the bridge's words here, not a row the ERP re-imports.
+			value, msg := p.Value, p.Message
+			if !r.KeepFormulas {
+				value, msg = escapeFormula(value), escapeFormula(msg)
+			}
+			_ = w.Write([]string{strconv.Itoa(p.Row), p.Field, value, "REJECTED", msg})
 		}
 		w.Flush()
 		return b.Bytes(), w.Error()
@@ -260,7 +320,10 @@ func renderCSV(f *state.File, r *Route, original []byte) ([]byte, error) {
 	_ = w.Write([]string{"external_id", "pmt_inf_id", "amount", "currency", "status", "atlar_payment_id", "reason"})
 	for _, p := range f.Payments {
 		_, code, reason := txStatus(p)
-		reason = reasonText(code, reason)
+		reason = join(reasonText(code, reason), movedText(p))
+		if !r.KeepFormulas {
+			reason = escapeFormula(reason)
+		}
 		_ = w.Write([]string{p.ExternalID, p.PmtInfID, money.Format(p.Amount, p.Currency), p.Currency, resultStatus(p), p.PaymentID, reason})
 	}
 	w.Flush()
@@ -278,8 +341,11 @@ func maxRow(original []byte, r *Route) int {
 }
 
 func join(a, b string) string {
-	if a == "" {
+	switch {
+	case a == "":
 		return b
+	case b == "":
+		return a
 	}
 	return a + "; " + b
 }
@@ -287,6 +353,25 @@ func join(a, b string) string {
 func orDefault(s, d string) string {
 	if s == "" {
 		return d
+	}
+	return s
+}
+
+// escapeFormula defuses a text cell that a spreadsheet would run as a
+// formula, as OWASP's CSV-injection guidance says: a cell starting with
+// = + - @, a tab or a carriage return gets a leading single quote, which
+// Excel and LibreOffice show as text and do not evaluate. It is applied to
+// the text the bridge adds (reasons, which quote Atlar's and the bank's
+// words and the ERP's bad values), never to the ERP's own cells, which are
+// echoed byte for byte so that the ERP can import its result again (a
+// negative amount starts with - legitimately).
+func escapeFormula(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
 	}
 	return s
 }

@@ -66,6 +66,18 @@ var renderCases = []struct {
 			{Row: 5, ExternalID: "E5", PmtInfID: "PMT-CH", Amount: 10000, Currency: "CHF", PaymentID: "7d0a5e6c-3f1b-4a5c-8e99-4b6c0d1e2f3a", Status: "RETURNED", ReasonCode: "AM04", Reason: "Insufficient funds"},
 		}},
 	kinds: []string{KindResultXML, KindResultCSV},
+}, {
+	// A file whose first payment asked for a date already past: accepted,
+	// made today, and the ack and result say so.
+	name: "past_date",
+	file: state.File{ID: "01JQ7ZK3M4N5P6Q7R8S9T0V1W5", Format: "pain001", Name: "late.xml", State: state.Completed,
+		Original: &state.Original{MsgID: "LATE-1", MsgNameID: "pain.001.001.09", NbOfTxs: 2, CtrlSum: "20.00"},
+		Batches:  []state.Batch{{ID: "b1", Count: 2, Status: "COMPLETED", ResultsRead: true}},
+		Payments: []state.Payment{
+			{Row: 1, ExternalID: "L1", PmtInfID: "P", Amount: 1000, Currency: "EUR", PaymentID: "8e1b6f7d-4a2c-4b6d-9f00-5c7d1e2f3a4b", Status: "EXECUTED", RequestedDate: "2026-03-06", ExecutionDate: "2026-03-10"},
+			{Row: 2, ExternalID: "L2", PmtInfID: "P", Amount: 1000, Currency: "EUR", PaymentID: "9f2c7a8e-5b3d-4c7e-8a11-6d8e2f3a4b5c", Status: "EXECUTED"},
+		}},
+	kinds: []string{KindAck, KindResultXML, KindResultCSV},
 }}
 
 func TestRender_Golden(t *testing.T) {
@@ -163,4 +175,55 @@ func TestStsID(t *testing.T) {
 		assert.Equal(t, want, stsID(in), in)
 		assert.LessOrEqual(t, len(stsID(in)), 35)
 	}
+}
+
+func TestEscapeFormula(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                         "",
+		"Closed account number":    "Closed account number",
+		"=HYPERLINK(\"http://x\")": "'=HYPERLINK(\"http://x\")",
+		"+49 30 1234":              "'+49 30 1234",
+		"-2+3+cmd|' /C calc'!A0":   "'-2+3+cmd|' /C calc'!A0",
+		"@SUM(1+1)":                "'@SUM(1+1)",
+		"\tTAB":                    "'\tTAB",
+		"\rCR":                     "'\rCR",
+		"AC04: =1+1 in the middle": "AC04: =1+1 in the middle",
+	} {
+		assert.Equal(t, want, escapeFormula(in), "%q", in)
+	}
+}
+
+// TestRenderCSV_Formulas: in a CSV input's result, the ERP's own cells
+// (a formula-looking reference, a negative amount) come back byte for
+// byte so that the ERP can import them again, while the reason the
+// bridge adds is escaped unless the route keeps formulas.
+func TestRenderCSV_Formulas(t *testing.T) {
+	original := []byte("external_id,amount,currency,reference\nX-1,-12.50,EUR,=SUM(A1:A9)\nX-2,10.00,EUR,@ref\n")
+	f := &state.File{ID: "F", Format: "csv", State: state.Completed, Payments: []state.Payment{
+		{Row: 1, ExternalID: "X-1", Status: "REJECTED", Reason: "=HYPERLINK(\"http://evil\",\"click\")"},
+		{Row: 2, ExternalID: "X-2", Status: "EXECUTED", PaymentID: "p2"},
+	}}
+	r := &Route{Name: "payables", Format: "csv", CSV: csvpay.DefaultProfile()}
+	got, err := renderCSV(f, r, original)
+	require.NoError(t, err)
+	assert.Equal(t, "external_id,amount,currency,reference,status,atlar_payment_id,reason\n"+
+		"X-1,-12.50,EUR,=SUM(A1:A9),REJECTED,,\"'=HYPERLINK(\"\"http://evil\"\",\"\"click\"\")\"\n"+
+		"X-2,10.00,EUR,@ref,EXECUTED,p2,\n", string(got))
+
+	r.KeepFormulas = true
+	got, err = renderCSV(f, r, original)
+	require.NoError(t, err)
+	assert.Contains(t, string(got), ",REJECTED,,\"=HYPERLINK(")
+
+	// pain.001 input: the bridge writes the whole CSV; the reason is
+	// escaped, the ERP's ids are not.
+	p := &state.File{ID: "P", Format: "pain001", State: state.Completed, Payments: []state.Payment{
+		{Row: 1, ExternalID: "-E1", PmtInfID: "+P1", Amount: 100, Currency: "EUR", Status: "RETURNED", ReasonCode: "AM04", Reason: "x"},
+		{Row: 2, ExternalID: "E2", PmtInfID: "P1", Amount: 100, Currency: "EUR", Status: "FAILED", Reason: "-1 day late"},
+	}}
+	got, err = renderCSV(p, &Route{Name: "sepa", Format: "pain001"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "external_id,pmt_inf_id,amount,currency,status,atlar_payment_id,reason\n"+
+		"-E1,+P1,1.00,EUR,RETURNED,,AM04: x\n"+
+		"E2,P1,1.00,EUR,FAILED,,'-1 day late\n", string(got))
 }

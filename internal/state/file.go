@@ -21,6 +21,32 @@ const (
 // States lists every state in journey order.
 var States = []State{Received, Validated, Submitting, Submitted, Completed, Failed, Rejected}
 
+// CompletedWithFailures is not a lifecycle state but an outcome: a
+// completed file some of whose payments ended REJECTED, FAILED or
+// RETURNED. The state index lists such a file under it besides
+// Completed, so that it is counted (status, /metrics) and listed
+// (files --state completed-with-failures) like a state, without
+// reading every completed file.
+const CompletedWithFailures State = "completed-with-failures"
+
+// PaymentsFailed counts the payments that ended REJECTED, FAILED or
+// RETURNED.
+func (f *File) PaymentsFailed() int {
+	n := 0
+	for _, p := range f.Payments {
+		switch p.Status {
+		case "REJECTED", "FAILED", "RETURNED":
+			n++
+		}
+	}
+	return n
+}
+
+// WithFailures reports whether f is completed with failed payments.
+func (f *File) WithFailures() bool {
+	return f.State == Completed && f.PaymentsFailed() > 0
+}
+
 // Final reports whether no further inbound step will happen.
 func (s State) Final() bool { return s == Completed || s == Failed || s == Rejected }
 
@@ -178,6 +204,13 @@ type Payment struct {
 	// failed.
 	Status string `json:"status,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// RequestedDate is the execution date the file asked for when it was in
+	// the past: the payment was made (transfers) or forwarded (instruction)
+	// today instead, and the ack and result say so.
+	RequestedDate string `json:"requestedDate,omitempty"`
+	// ExecutionDate is the date such a payment was sent for instead
+	// ("" when the file was forwarded unchanged).
+	ExecutionDate string `json:"executionDate,omitempty"`
 	// ReasonCode is the reject/return reason code Atlar passed on from the
 	// bank, if any (ISO codes such as AC04 reach the pain.002 as such).
 	ReasonCode string `json:"reasonCode,omitempty"`
