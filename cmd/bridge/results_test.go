@@ -85,6 +85,13 @@ func TestBridge_FailedPaymentsVisible(t *testing.T) {
 	result := string(tb.waitFile(5*time.Second, "outbox", "results", "mixed.csv.result.xml"))
 	assert.Contains(t, result, "<GrpSts>PART</GrpSts>")
 	assert.Equal(t, 2, strings.Count(result, "<TxSts>RJCT</TxSts>"))
+	// The bank's reason: an ISO code in Rsn/Cd, another code as NARR.
+	assert.Regexp(t, `<OrgnlEndToEndId>F-2</OrgnlEndToEndId>\s*<TxSts>RJCT</TxSts>\s*<StsRsnInf>\s*<Rsn>\s*<Cd>AC04</Cd>\s*</Rsn>\s*<AddtlInf>Closed account number</AddtlInf>`, result)
+	assert.Regexp(t, `<OrgnlEndToEndId>F-3</OrgnlEndToEndId>\s*<TxSts>RJCT</TxSts>\s*<StsRsnInf>\s*<Rsn>\s*<Cd>NARR</Cd>\s*</Rsn>\s*<AddtlInf>BANK-TIMEOUT: No answer from the receiving bank</AddtlInf>`, result)
+	sharedtest.XMLLint(t, []byte(result), sharedtest.XSD(t, "pain.002.001.10.xsd"))
+	csvOut := string(tb.waitFile(5*time.Second, "outbox", "results", "mixed.csv.result.csv"))
+	assert.Contains(t, csvOut, "REJECT me,REJECTED,")
+	assert.Contains(t, csvOut, ",AC04: Closed account number\n")
 }
 
 // TestBridge_PastExecutionDate: a requested execution date already past
