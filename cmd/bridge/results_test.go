@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -135,4 +136,47 @@ func TestBridge_PastExecutionDate(t *testing.T) {
 		dates[p.Date]++
 	}
 	assert.Equal(t, map[string]int{today: 4}, dates, "every payment made today, none refused")
+}
+
+// TestBridge_SameNameOnTwoRoutes: one input name dropped on two routes
+// (one writing pain.002 only, one also the result CSV): each input's result
+// files share one base name, and the two never mix.
+func TestBridge_SameNameOnTwoRoutes(t *testing.T) {
+	tb := newTestBridge(t, func(c *config.Config) {
+		for i := range c.Routes {
+			if c.Routes[i].Name == "sepa-transfers" {
+				c.Routes[i].Results = []string{"pain002"}
+			}
+		}
+	})
+	tb.drop("sepa-transfers", "run.dat", examplePain001(t))
+	tb.drop("payables", "run.dat", []byte("external_id,source_iban,amount,currency,external_account_id\n"+
+		"N-1,DE89370400440532013000,10.00,EUR,external:fournisseur-sarl-eur\n"))
+	files := tb.waitFiles(30*time.Second, 2, state.Completed)
+	want := map[string][]string{} // base → kinds, per route
+	for _, f := range files {
+		kinds := []string{"ack.xml", "result.xml"}
+		if f.Route == "payables" {
+			kinds = append(kinds, "result.csv")
+		}
+		f, err := tb.app.store.Get(f.ID)
+		require.NoError(t, err)
+		for _, k := range kinds {
+			tb.waitFile(20*time.Second, "outbox", "results", f.ResultBase+"."+k)
+		}
+		want[f.ResultBase] = kinds
+	}
+	require.Len(t, want, 2, "two bases: %v", want)
+	require.Contains(t, want, "run.dat", "one input keeps the plain name")
+	entries, err := os.ReadDir(tb.path("outbox", "results"))
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	n := 0
+	for _, kinds := range want {
+		n += len(kinds)
+	}
+	assert.Len(t, names, n, "no result file outside the two bases: %v", names)
 }
