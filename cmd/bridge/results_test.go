@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
 	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/atlarbridge/bridge/internal/state"
@@ -179,4 +182,22 @@ func TestBridge_SameNameOnTwoRoutes(t *testing.T) {
 		n += len(kinds)
 	}
 	assert.Len(t, names, n, "no result file outside the two bases: %v", names)
+}
+
+// TestCLI_ValidatePastDate: validate accepts a past execution date and
+// says it would be sent for today.
+func TestCLI_ValidatePastDate(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TEST_ATLAR_SECRET", "demo-secret")
+	cfgPath := filepath.Join(dir, "config.toml")
+	require.NoError(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf(testConfig, "http://127.0.0.1:1", filepath.Join(dir, "data"), false)), 0o600))
+	now := time.Now()
+	today, past := now.Format(time.DateOnly), now.AddDate(0, 0, -2).Format(time.DateOnly)
+	file := filepath.Join(dir, "late.csv")
+	require.NoError(t, os.WriteFile(file, []byte("external_id,source_iban,amount,currency,external_account_id,execution_date\n"+
+		"V-1,"+atlartest.SeedEURIBAN+",10.00,EUR,external:x,"+past+"\n"), 0o600))
+	out, errOut, code := runCLI(t, "validate", file, "--route", "payables", "--config", cfgPath)
+	require.Equal(t, 0, code, errOut+out)
+	assert.Contains(t, out, "VALID")
+	assert.Contains(t, out, "Row 1 asked for execution on "+past+", which is past: it would be sent for "+today)
 }
