@@ -126,9 +126,12 @@ func rejectedTransactions(f *state.File) []pain002.PaymentInfo {
 		txs   = map[[2]string]int{} // PmtInfId, EndToEndId → tx index
 	)
 	for _, p := range f.Problems {
-		if p.Row <= 0 || p.PmtInfID == "" {
+		if p.Row <= 0 || (p.PmtInfID == "" && p.EndToEndID == "") {
 			continue
 		}
+		// CSV input has no PmtInf: its one block is the file, as in
+		// the status report.
+		p.PmtInfID = orDefault(p.PmtInfID, f.ID)
 		i, ok := index[p.PmtInfID]
 		if !ok {
 			i = len(infos)
