@@ -105,6 +105,11 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (_ *app, er
 		ParseBudget: int64(cfg.Inbound.ParseBudget),
 		OnSubmitted: func(f *state.File) { a.metrics.Submitted(f.Route, f.SubmittedAt.Sub(f.ReceivedAt)) },
 		Command:     cmdName(),
+		OnFinal: func(f *state.File) {
+			for _, p := range f.Payments {
+				a.metrics.Payment(f.Route, p.Status)
+			}
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -275,7 +280,8 @@ func buildRoutes(cfg *config.Config) ([]inbound.Route, []outbound.Route, error) 
 		}
 		ins = append(ins, in)
 		outs = append(outs, outbound.Route{Name: r.Name, Format: r.Format, Results: r.Results,
-			Pain002Version: r.Pain002Version, CSV: in.CSV, MaxFileSize: in.MaxFileSize})
+			Pain002Version: r.Pain002Version, CSV: in.CSV, MaxFileSize: in.MaxFileSize,
+			KeepFormulas: r.ResultCSVFormulas == config.FormulasKeep})
 	}
 	return ins, outs, nil
 }

@@ -83,6 +83,8 @@ func TestBridge_Pain001Rejected(t *testing.T) {
 				}
 			})
 			bad := strings.Replace(string(examplePain001(t)), "<NbOfTxs>2</NbOfTxs>", "<NbOfTxs>3</NbOfTxs>", 1)
+			// The second transaction's creditor IBAN fails its checksum.
+			bad = strings.Replace(bad, "FR1420041010050500013M02606", "FR0020041010050500013M02606", 1)
 			tb.drop("sepa", "bad.xml", []byte(bad))
 			f := tb.waitFiles(15*time.Second, 1, state.Rejected)[0]
 			require.Contains(t, problemText(f), "3")
@@ -90,6 +92,11 @@ func TestBridge_Pain001Rejected(t *testing.T) {
 			ack := tb.waitFile(10*time.Second, "outbox", "results", "bad.xml.ack.xml")
 			require.Contains(t, string(ack), "RJCT")
 			require.Contains(t, string(ack), "AM18")
+			// The ERP matches the rejection by its own ids, not the bridge's.
+			require.Contains(t, string(ack), "<OrgnlMsgId>ERP-SEPA-20261121-001</OrgnlMsgId>")
+			require.Contains(t, string(ack), "<OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId>")
+			require.Regexp(t, `<OrgnlPmtInfId>ERP-SEPA-20261121-001-1</OrgnlPmtInfId>\s*<PmtInfSts>RJCT</PmtInfSts>\s*<TxInfAndSts>\s*<OrgnlEndToEndId>SEPA-0002</OrgnlEndToEndId>\s*<TxSts>RJCT</TxSts>`, string(ack))
+			require.NotContains(t, string(ack), "SEPA-0001", "only the transaction with a problem is listed")
 			xsd := "pain.002.001.10.xsd"
 			if version == config.Pain002V03 {
 				xsd = "pain.002.001.03.DK.xsd"

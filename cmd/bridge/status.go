@@ -47,16 +47,31 @@ type fileSummary struct {
 	Payments   int       `json:"payments"`
 	Path       string    `json:"path"`
 	Problem    string    `json:"problem,omitempty"`
+	// PaymentsFailed counts payments that ended REJECTED, FAILED or
+	// RETURNED; Outcome is "completed-with-failures" for a completed file
+	// that has any.
+	PaymentsFailed int    `json:"paymentsFailed,omitempty"`
+	Outcome        string `json:"outcome,omitempty"`
 }
 
 func summarize(f *state.File) fileSummary {
 	s := fileSummary{ID: f.ID, Route: f.Route, Name: f.Name, State: string(f.State), ReceivedAt: f.ReceivedAt,
-		UpdatedAt: f.UpdatedAt, Payments: len(f.Payments), Path: f.Path}
+		UpdatedAt: f.UpdatedAt, Payments: len(f.Payments), Path: f.Path, PaymentsFailed: f.PaymentsFailed()}
 	if len(f.Problems) > 0 {
 		s.Problem = f.Problems[0].Message
 	}
+	if f.WithFailures() {
+		s.Outcome = string(state.CompletedWithFailures)
+	}
+	if s.Problem == "" && s.PaymentsFailed > 0 {
+		s.Problem = fmt.Sprintf("%d of %d payments rejected, failed or returned", s.PaymentsFailed, s.Payments)
+	}
 	return s
 }
+
+// stateColumns are the states `status` counts and `files --state` takes:
+// the lifecycle states and the completed-with-failures outcome.
+var stateColumns = append(slices.Clone(state.States), state.CompletedWithFailures)
 
 // stateReader is the journal as the status commands read it.
 type stateReader interface {
@@ -223,7 +238,7 @@ func printStatus(w io.Writer, st *statusReport) {
 	fmt.Fprintf(w, "Atlar Bridge: %s (storage %s)\n\n", running, st.Root)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprint(tw, "ROUTE")
-	for _, s := range state.States {
+	for _, s := range stateColumns {
 		fmt.Fprintf(tw, "\t%s", strings.ToUpper(string(s)))
 	}
 	fmt.Fprintln(tw)
@@ -234,7 +249,7 @@ func printStatus(w io.Writer, st *statusReport) {
 	sort.Strings(routes)
 	for _, r := range routes {
 		fmt.Fprint(tw, r)
-		for _, s := range state.States {
+		for _, s := range stateColumns {
 			fmt.Fprintf(tw, "\t%d", st.Files[r][string(s)])
 		}
 		fmt.Fprintln(tw)
@@ -265,7 +280,7 @@ func cmdFiles(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *stateFlag != "" && !slices.Contains(state.States, state.State(*stateFlag)) {
+	if *stateFlag != "" && !slices.Contains(stateColumns, state.State(*stateFlag)) {
 		return usageErr("files: unknown state %q", *stateFlag)
 	}
 	j, err := openJournal(*cfgPath, false)
@@ -307,7 +322,7 @@ func cmdFiles(ctx context.Context, env *cmdEnv, args []string) error {
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tROUTE\tSTATE\tRECEIVED\tPAYMENTS\tNAME\tPROBLEM")
 	for _, f := range files {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.ID, f.Route, f.State,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.ID, f.Route, orDefault(f.Outcome, f.State),
 			f.ReceivedAt.Local().Format(time.DateTime), f.Payments, f.Name, f.Problem)
 	}
 	return tw.Flush()

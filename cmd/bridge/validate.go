@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/csvpay"
 	"github.com/atlarbridge/bridge/internal/inbound"
 	"github.com/atlarbridge/bridge/internal/money"
+	"github.com/atlarbridge/bridge/internal/state"
 )
 
 // cmdValidate checks a file offline, as the route would, and prints every
@@ -85,7 +87,19 @@ func cmdValidate(ctx context.Context, env *cmdEnv, args []string) error {
 	if strings.Contains(fmt.Sprint(plan.Batches), "iban:") {
 		fmt.Fprintln(w, "Source IBANs (iban:…) are mapped to Atlar account ids when the bridge submits the file.")
 	}
+	printPastDates(w, plan.Payments)
 	return nil
+}
+
+// printPastDates tells which requested execution dates are already past:
+// those payments are sent for today, as the ack will say.
+func printPastDates(w io.Writer, pays []state.Payment) {
+	for _, p := range pays {
+		if p.RequestedDate != "" {
+			fmt.Fprintf(w, "Row %d asked for execution on %s, which is past: it would be sent for %s (the ack says so).\n",
+				p.Row, p.RequestedDate, p.ExecutionDate)
+		}
+	}
 }
 
 // validationRoute picks the route whose rules apply: the named one, or the

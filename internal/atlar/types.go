@@ -155,8 +155,20 @@ type CreditTransfer struct {
 	Destination   *AccountRef    `json:"destination,omitempty"`
 	ApprovalSteps []ApprovalStep `json:"approvalSteps,omitempty"`
 	Batch         *BatchDetails  `json:"batch,omitempty"`
-	Created       string         `json:"created,omitempty"`
-	Updated       string         `json:"updated,omitempty"`
+	// ReturnReason is why the bank rejected or returned the payment.
+	// Atlar's published spec has it on transactions (returnReason {code,
+	// description}); a payment that carries it the same way is read, and
+	// one that does not simply has no code.
+	ReturnReason *ReturnReason `json:"returnReason,omitempty"`
+	Created      string        `json:"created,omitempty"`
+	Updated      string        `json:"updated,omitempty"`
+}
+
+// ReturnReason is a bank's reason code and text for a rejected or returned
+// payment.
+type ReturnReason struct {
+	Code        string `json:"code,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // BatchDetails links a payment to its batch.

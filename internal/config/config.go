@@ -128,6 +128,12 @@ type Route struct {
 	Results []string `toml:"results"`
 	// Pain002Version: pain.002.001.10 (default) | pain.002.001.03.
 	Pain002Version string `toml:"pain002_version"`
+	// ResultCSVFormulas: "escape" (default) puts a ' before a text cell the
+	// bridge adds to a result CSV (the reason) that starts with = + - @ TAB
+	// or CR, so a spreadsheet shows it instead of running it (OWASP CSV
+	// injection); "keep" writes it as it is. The ERP's own cells are always
+	// echoed unchanged.
+	ResultCSVFormulas string `toml:"result_csv_formulas"`
 	// DedupeWindow: how long a submitted file's sha256 blocks a resend, default 90 days.
 	DedupeWindow Duration `toml:"dedupe_window"`
 	// RejectInBand makes an SFTP upload's close fail when the file is invalid.

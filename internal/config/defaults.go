@@ -22,6 +22,12 @@ const (
 // DefaultResults is what a route writes when it sets no results.
 var DefaultResults = []string{ResultPain002, ResultCSV}
 
+// result_csv_formulas values.
+const (
+	FormulasEscape = "escape"
+	FormulasKeep   = "keep"
+)
+
 // Default returns a Config holding every default documented on the
 // struct. It has no version, credentials or routes: those have no sensible
 // default and Validate requires them.

@@ -105,6 +105,10 @@ func (c *Config) normaliseRoute(i int) {
 	if r.Pain002Version == "" {
 		r.Pain002Version = DefaultPain002Version
 	}
+	r.ResultCSVFormulas = lower(r.ResultCSVFormulas)
+	if r.ResultCSVFormulas == "" {
+		r.ResultCSVFormulas = FormulasEscape
+	}
 	// A written 0 stays 0 so that Validate rejects it rather than quietly
 	// turning "no dedupe" into 90 days.
 	if r.DedupeWindow.Duration == 0 && !c.has(key("dedupe_window")) {

@@ -187,7 +187,7 @@ level = "Warning"
 	assert.Equal(t, Route{
 		Name: "sepa", Format: FormatPain001, Mode: ModeTransfers, Validate: ValidateWellformed,
 		Scheme: "SCT_INST", Treatment: TreatmentBatch, Results: []string{ResultPain002},
-		Pain002Version: Pain002V03, DoneMarker: ".done",
+		Pain002Version: Pain002V03, DoneMarker: ".done", ResultCSVFormulas: FormulasEscape,
 		DedupeWindow: D(DefaultDedupeWindow), MaxFileSize: DefaultMaxFileSize,
 	}, r)
 	p := c.CSVProfile["sap"]

@@ -59,6 +59,7 @@ func (v *checker) routes() {
 			kinds[res] = true
 		}
 		v.oneOf(key("pain002_version"), r.Pain002Version, Pain002V10, Pain002V03)
+		v.oneOf(key("result_csv_formulas"), r.ResultCSVFormulas, FormulasEscape, FormulasKeep)
 		if m := r.DoneMarker; m != "" && (len(m) < 2 || m[0] != '.' || m == ".." || strings.ContainsAny(m, `/\:`)) {
 			v.fail(key("done_marker"), "must start with \".\" and name no folder, like \".done\" (got %q)", m)
 		}

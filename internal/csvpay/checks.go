@@ -171,8 +171,11 @@ func (r *rowCtx) example(cur string) string {
 }
 
 // date checks an execution date against the profile's format and the
-// window Atlar accepts (not in the past, at most MaxDaysAhead ahead), and
-// returns it as YYYY-MM-DD. Empty means today unless required.
+// window Atlar accepts (at most MaxDaysAhead ahead), and returns it as
+// YYYY-MM-DD. Empty means today unless required. A date in the past is
+// returned as it is: inbound executes it today, as banks do with a
+// pain.001, and says so in the acknowledgement and the result (both
+// routes alike).
 func (r *rowCtx) date(c int, required bool) string {
 	s := r.get(c)
 	if s == "" {
@@ -187,8 +190,6 @@ func (r *rowCtx) date(c int, required bool) string {
 		return ""
 	}
 	switch {
-	case d.Before(r.v.today):
-		r.problem(c, s, fmt.Sprintf("a date not in the past (today is %s)", r.v.today.Format(time.DateOnly)), codeDate)
 	case d.After(r.v.latest):
 		r.problem(c, s, fmt.Sprintf("a date at most %d days ahead (by %s)", r.v.o.MaxDaysAhead, r.v.latest.Format(time.DateOnly)), codeDate)
 	}

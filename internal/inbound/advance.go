@@ -86,7 +86,7 @@ func (p *Pipeline) validateWith(ctx context.Context, f *state.File, res Resolver
 	if err != nil {
 		return false, fmt.Errorf("validate %s: %w", f.ID, err)
 	}
-	plan, probs, err := BuildPlan(ctx, r, PlanInput{
+	plan, probs, echo, err := buildPlan(ctx, r, PlanInput{
 		FileID: f.ID, Attempt: f.Attempt, Name: f.Name, Data: data,
 		Today: p.clock.Now().Local().Format(time.DateOnly),
 	}, res)
@@ -94,7 +94,7 @@ func (p *Pipeline) validateWith(ctx context.Context, f *state.File, res Resolver
 		return false, fmt.Errorf("validate %s: %w", f.ID, err)
 	}
 	if len(probs) > 0 {
-		return true, p.reject(f, "", probs)
+		return true, p.rejectEcho(f, "", probs, echo)
 	}
 	// The request bodies are journaled before the first attempt: a retry
 	// after a crash sends the very same bytes under the same key.
@@ -210,11 +210,21 @@ func (p *Pipeline) rejectDuplicate(f, dup *state.File, what string) error {
 // reject records a file as rejected with every problem, then moves the
 // original to failed/ beside an error report.
 func (p *Pipeline) reject(f *state.File, dupOf string, probs payrun.Problems) error {
+	return p.rejectEcho(f, dupOf, probs, nil)
+}
+
+// rejectEcho is reject, keeping what the rejection report can echo of
+// the file (its MsgId, and each problem's PmtInfId and EndToEndId).
+func (p *Pipeline) rejectEcho(f *state.File, dupOf string, probs payrun.Problems, echo *Echo) error {
 	id := f.ID
 	f, err := p.j.Update(id, fmt.Sprintf("rejected: %d problem(s)", len(probs)), func(f *state.File) error {
 		f.State = state.Rejected
 		f.DuplicateOf = dupOf
 		f.Problems = toStateProblems(probs)
+		if echo != nil {
+			f.Original = echo.Original
+			echoTransactions(f.Problems, echo.Payments)
+		}
 		f.Path = layout.FailedRel(f.ReceivedAt, f.ID, f.Name)
 		return nil
 	})
@@ -223,6 +233,20 @@ func (p *Pipeline) reject(f *state.File, dupOf string, probs payrun.Problems) er
 	}
 	p.log.Warn("file rejected", "file_id", f.ID, "route", f.Route, "name", f.Name, "problems", len(probs), "first", probs[0].String())
 	return p.place(f)
+}
+
+// echoTransactions names the transaction of each per-transaction problem
+// (Row is the 1-based CdtTrfTxInf) by its PmtInfId and EndToEndId.
+func echoTransactions(probs []state.Problem, pays []state.Payment) {
+	byRow := make(map[int]*state.Payment, len(pays))
+	for i := range pays {
+		byRow[pays[i].Row] = &pays[i]
+	}
+	for i := range probs {
+		if pay, ok := byRow[probs[i].Row]; ok && probs[i].Row > 0 {
+			probs[i].PmtInfID, probs[i].EndToEndID = pay.PmtInfID, pay.ExternalID
+		}
+	}
 }
 
 func toStateProblems(ps payrun.Problems) []state.Problem {

@@ -70,6 +70,9 @@ type Options struct {
 	InBandTimeout time.Duration
 	// OnSubmitted, if set, is told each file Atlar accepted (metrics).
 	OnSubmitted func(f *state.File)
+	// OnFinal, if set, is told each file that Atlar's tracking ended
+	// (completed or failed), with its payments' final statuses (metrics).
+	OnFinal func(f *state.File)
 	// Sweep is how often every unfinished file is read from the journal
 	// to catch one the tracker's timetable lost (default 1m): a safety
 	// net only.

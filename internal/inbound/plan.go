@@ -67,8 +67,23 @@ type PlanInput struct {
 // requests. Problems are the file's fault; an error is ours or Atlar's
 // (e.g. the accounts API is down) and means "try again later".
 func BuildPlan(ctx context.Context, r *Route, in PlanInput, res Resolver) (*Plan, payrun.Problems, error) {
+	plan, probs, _, err := buildPlan(ctx, r, in, res)
+	return plan, probs, err
+}
+
+// Echo is what the status report of a rejected file can echo of it: the
+// input message's own identification (a pain.001's MsgId, PmtInfIds) and
+// which transaction each row is, so that the ERP can match a rejection to
+// its file and transactions. Nil when the file could not be read that far.
+type Echo struct {
+	Original *state.Original
+	Payments []state.Payment
+}
+
+// buildPlan is BuildPlan, also returning the Echo of a rejected pain.001.
+func buildPlan(ctx context.Context, r *Route, in PlanInput, res Resolver) (*Plan, payrun.Problems, *Echo, error) {
 	if len(bytes.TrimSpace(in.Data)) == 0 {
-		return nil, payrun.Problems{{Field: "file", Expected: "a non-empty payment file", Value: fmt.Sprintf("%d bytes", len(in.Data))}}, nil
+		return nil, payrun.Problems{{Field: "file", Expected: "a non-empty payment file", Value: fmt.Sprintf("%d bytes", len(in.Data))}}, nil, nil
 	}
 	switch r.Format {
 	case FormatCSV:
@@ -78,32 +93,83 @@ func BuildPlan(ctx context.Context, r *Route, in PlanInput, res Resolver) (*Plan
 		if err != nil {
 			var ps payrun.Problems
 			if errors.As(err, &ps) {
-				return nil, ps, nil
+				return nil, ps, nil, nil
 			}
-			return nil, nil, fmt.Errorf("read csv: %w", err)
+			return nil, nil, nil, fmt.Errorf("read csv: %w", err)
+		}
+		for i := range run.Payments {
+			if p := &run.Payments[i]; p.Date != "" && p.Date < in.Today {
+				p.RequestedDate = p.Date
+			}
 		}
 		orig := &state.Original{MsgID: in.FileID, MsgNameID: run.MsgNameID, NbOfTxs: len(run.Payments), CtrlSum: ctrlSum(run.Payments)}
-		return transfersPlan(ctx, r, in, run, orig, res)
+		plan, probs, err := transfersPlan(ctx, r, in, run, orig, res)
+		movedTo(plan, in.Today)
+		return plan, probs, nil, err
 	case FormatPain001:
 		res1, err := pain001.Read(bytes.NewReader(in.Data), pain001.Options{Level: pain001.Level(r.Validate), Today: in.Today, MaxSize: r.MaxFileSize, MaxText: r.MaxXMLText})
 		if err != nil {
-			return nil, nil, fmt.Errorf("read pain.001: %w", err)
+			return nil, nil, nil, fmt.Errorf("read pain.001: %w", err)
 		}
-		if len(res1.Problems) > 0 {
-			return nil, res1.Problems, nil
-		}
+		movePastDates(res1, in.Today)
 		orig := painOriginal(res1)
-		if r.Mode == ModeInstruction {
-			return instructionPlan(ctx, r, res1, orig, res)
+		echo := &Echo{Original: orig, Payments: statePayments(res1.Run.Payments)}
+		if len(res1.Problems) > 0 {
+			return nil, res1.Problems, echo, nil
 		}
-		return transfersPlan(ctx, r, in, res1.Run, orig, res)
+		var (
+			plan  *Plan
+			probs payrun.Problems
+		)
+		if r.Mode == ModeInstruction {
+			plan, probs, err = instructionPlan(ctx, r, res1, orig, res)
+		} else {
+			plan, probs, err = transfersPlan(ctx, r, in, res1.Run, orig, res)
+			movedTo(plan, in.Today)
+		}
+		return plan, probs, echo, err
 	}
-	return nil, nil, fmt.Errorf("route %s: unknown format %q", r.Name, r.Format)
+	return nil, nil, nil, fmt.Errorf("route %s: unknown format %q", r.Name, r.Format)
+}
+
+// movePastDates marks the payments of a PmtInf whose ReqdExctnDt is before
+// today: the pain.001 reader already made them "execute today" (Date ""),
+// as banks do; the acknowledgement and the result say so.
+func movePastDates(res *pain001.Result, today string) {
+	past := map[string]string{} // PmtInfId → ReqdExctnDt
+	for _, pi := range res.Header.PmtInfs {
+		if pi.ReqdExctnDt != "" && today != "" && pi.ReqdExctnDt < today {
+			past[pi.ID] = pi.ReqdExctnDt
+		}
+	}
+	if len(past) == 0 {
+		return
+	}
+	for i := range res.Run.Payments {
+		p := &res.Run.Payments[i]
+		if d, ok := past[p.PmtInfID]; ok && (p.Date == "" || p.Date < today) {
+			p.RequestedDate = d
+		}
+	}
+}
+
+// movedTo records the date the payments whose requested date was in the
+// past are made on (transfers; a forwarded pain.001 keeps its date and the
+// bank decides).
+func movedTo(plan *Plan, today string) {
+	if plan == nil {
+		return
+	}
+	for i := range plan.Payments {
+		if plan.Payments[i].RequestedDate != "" {
+			plan.Payments[i].ExecutionDate = today
+		}
+	}
 }
 
 func painOriginal(res *pain001.Result) *state.Original {
 	h := res.Header
-	o := &state.Original{MsgID: h.MsgID, MsgNameID: h.Version, CtrlSum: h.CtrlSum, NbOfTxs: len(res.Run.Payments)}
+	o := &state.Original{MsgID: h.MsgID, MsgNameID: h.MessageName(), CtrlSum: h.CtrlSum, NbOfTxs: len(res.Run.Payments)}
 	for _, pi := range h.PmtInfs {
 		o.PmtInfs = append(o.PmtInfs, state.OriginalPmt{ID: pi.ID, NbOfTxs: pi.TxCount, CtrlSum: pi.CtrlSum})
 	}
@@ -235,10 +301,10 @@ func transfer(ctx context.Context, r *Route, p payrun.Payment, today string, rs 
 	if r.Format == FormatPain001 && !externalIDPattern.MatchString(p.ExternalID) {
 		prob("PmtId/EndToEndId", p.ExternalID, `an EndToEndId Atlar accepts as the payment's externalId: 1 to 64 of A-Z a-z 0-9 . _ - + = (transfers mode)`)
 	}
-	if t.Date == "" || (r.Format == FormatPain001 && t.Date < today) {
-		// pain.001 files often carry yesterday's date by the time they
-		// arrive; banks execute those today, and so do we. CSV rows with
-		// a past date are rejected by the CSV reader instead.
+	if t.Date == "" || t.Date < today {
+		// Files often carry yesterday's date by the time they arrive;
+		// banks execute a pain.001 so dated today, and so do we, for CSV
+		// alike (Payment.RequestedDate; the ack and result say so).
 		t.Date = today
 	}
 	if t.Reference == "" {
@@ -350,7 +416,7 @@ func statePayments(ps []payrun.Payment) []state.Payment {
 	out := make([]state.Payment, len(ps))
 	for i, p := range ps {
 		out[i] = state.Payment{Row: p.Row, ExternalID: p.ExternalID, PmtInfID: p.PmtInfID, InstrID: p.InstrID,
-			Amount: p.Amount, Currency: p.Currency}
+			Amount: p.Amount, Currency: p.Currency, RequestedDate: p.RequestedDate}
 	}
 	return out
 }

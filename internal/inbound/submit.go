@@ -161,7 +161,8 @@ func (p *Pipeline) batchRefused(f *state.File, i int, ae *atlar.APIError) (*stat
 			if rs := reasons[k]; len(rs) > 0 {
 				pay.Reason = "Atlar: " + strings.Join(rs, "; ")
 				f.Problems = append(f.Problems, state.Problem{Row: pay.Row, Field: "payment " + pay.ExternalID,
-					Code: "NARR", Message: fmt.Sprintf("row %d: %s", pay.Row, pay.Reason)})
+					Code: "NARR", Message: fmt.Sprintf("row %d: %s", pay.Row, pay.Reason),
+					PmtInfID: pay.PmtInfID, EndToEndID: pay.ExternalID})
 			} else {
 				pay.Reason = "Atlar refused the batch: " + general
 			}

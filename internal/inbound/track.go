@@ -136,7 +136,8 @@ func (p *Pipeline) poll(ctx context.Context, f *state.File) (bool, error) {
 		problem = &state.Problem{Code: "NARR", Message: msg}
 		notes = append(notes, msg)
 	}
-	_, err := p.j.Update(f.ID, strings.Join(notes, "; "), func(f *state.File) error {
+	id := f.ID
+	f, err := p.j.Update(id, strings.Join(notes, "; "), func(f *state.File) error {
 		f.Batches = batches
 		f.Payments = pays
 		f.State = next
@@ -149,10 +150,10 @@ func (p *Pipeline) poll(ctx context.Context, f *state.File) (bool, error) {
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("poll %s: %w", f.ID, err)
+		return false, fmt.Errorf("poll %s: %w", id, err)
 	}
 	if next != state.Submitted {
-		p.log.Info("file "+string(next), "file_id", f.ID, "route", f.Route, "summary", summary(pays))
+		p.logFinal(f)
 	}
 	return false, nil
 }
@@ -204,7 +205,11 @@ func applyTransfers(pays []state.Payment, transfers []atlar.CreditTransfer) bool
 			continue
 		}
 		pay.Status = t.Status
-		pay.Reason = ""
+		pay.Reason, pay.ReasonCode = "", ""
+		if rr := t.ReturnReason; rr != nil && atlar.PaymentTerminal(t.Status) {
+			pay.ReasonCode = strings.TrimSpace(rr.Code)
+			pay.Reason = strings.TrimSpace(rr.Description)
+		}
 		for _, s := range t.ApprovalSteps {
 			if s.Status == "PENDING" && !atlar.PaymentTerminal(t.Status) {
 				pay.Reason = "waiting for approval in Atlar"
@@ -297,7 +302,8 @@ func (p *Pipeline) pollInstruction(ctx context.Context, f *state.File) (bool, er
 		next = state.Failed
 		note = fmt.Sprintf("results.max_wait (%s) passed; instruction still %s", p.opts.MaxWait, got.Status)
 	}
-	_, err = p.j.Update(f.ID, note, func(f *state.File) error {
+	id := f.ID
+	f, err = p.j.Update(id, note, func(f *state.File) error {
 		f.Instruction.Status = got.Status
 		f.State = next
 		f.PollFailures = 0
@@ -316,7 +322,25 @@ func (p *Pipeline) pollInstruction(ctx context.Context, f *state.File) (bool, er
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("poll %s: %w", f.ID, err)
+		return false, fmt.Errorf("poll %s: %w", id, err)
+	}
+	if next != state.Submitted {
+		p.logFinal(f)
 	}
 	return false, nil
+}
+
+// logFinal reports a file whose tracking ended: at WARN, with counts, when
+// any of its payments was rejected, failed or was returned — a completed
+// file is not all good news then — and tells OnFinal.
+func (p *Pipeline) logFinal(f *state.File) {
+	if n := f.PaymentsFailed(); n > 0 || f.State == state.Failed {
+		p.log.Warn("file "+string(f.State)+" with payments not executed", "file_id", f.ID, "route", f.Route, "name", f.Name,
+			"payments", len(f.Payments), "payments_failed", n, "summary", summary(f.Payments))
+	} else {
+		p.log.Info("file "+string(f.State), "file_id", f.ID, "route", f.Route, "summary", summary(f.Payments))
+	}
+	if p.opts.OnFinal != nil {
+		p.opts.OnFinal(f)
+	}
 }

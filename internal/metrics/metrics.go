@@ -33,6 +33,7 @@ type Metrics struct {
 	sftpAuthFailures prometheus.Counter
 	stuckFiles       prometheus.Gauge
 	statementAge     *prometheus.GaugeVec
+	payments         *prometheus.CounterVec
 }
 
 // New registers the metrics; src feeds the scrape-time gauges.
@@ -68,7 +69,11 @@ func New(src Source) *Metrics {
 		statementAge: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "bridge_statement_age_seconds", Help: "Time since the last statement delivered per account.",
 		}, []string{"account"}),
+		payments: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bridge_payments_total", Help: "Payments of files whose tracking ended, by route and final status (EXECUTED, ACCEPTED, REJECTED, FAILED, RETURNED, …).",
+		}, []string{"route", "status"}),
 	}
+	m.reg.MustRegister(m.payments)
 	m.reg.MustRegister(m.atlarCalls, m.atlarDuration, m.atlarRetries, m.submitLatency, m.delivered,
 		m.sftpSessions, m.sftpAuthFailures, m.stuckFiles, m.statementAge,
 		&journalCollector{src: src},
@@ -98,6 +103,15 @@ func (m *Metrics) Submitted(route string, d time.Duration) {
 
 // Delivered counts an outbox file.
 func (m *Metrics) Delivered(kind string) { m.delivered.WithLabelValues(kind).Inc() }
+
+// Payment counts one payment of a file whose tracking ended, by its final
+// status.
+func (m *Metrics) Payment(route, status string) {
+	if status == "" {
+		status = "UNKNOWN"
+	}
+	m.payments.WithLabelValues(route, status).Inc()
+}
 
 // SFTPSession moves the open-session gauge by delta (+1 open, -1 close).
 func (m *Metrics) SFTPSession(delta int) { m.sftpSessions.Add(float64(delta)) }

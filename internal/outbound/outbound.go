@@ -54,6 +54,10 @@ type Route struct {
 	// MaxFileSize is the route's max_file_size: a larger original is
 	// never read (0: no limit).
 	MaxFileSize int64
+	// KeepFormulas writes the text cells the bridge adds to result CSVs
+	// as they are; by default one that a spreadsheet would run as a
+	// formula is escaped (see escapeFormula).
+	KeepFormulas bool
 }
 
 // Statements configures the statement poller.

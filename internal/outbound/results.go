@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/atomicfile"
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/state"
 	"golang.org/x/sync/errgroup"
@@ -182,12 +185,12 @@ func (ob *Outbound) writeOutput(f *state.File, kind string) error {
 		return fmt.Errorf("render %s of %s: %w", kind, f.ID, err)
 	}
 	key := fmt.Sprintf("file/%s/%d/%s", f.ID, f.Attempt, kind)
-	// A name too long for the disk once suffixed is shortened
-	// (layout.FitName); the journal keeps the full one.
+	base, err := ob.resultBase(f)
+	if err != nil {
+		return err
+	}
 	sfx := "." + suffix[kind]
-	name := layout.FitName(f.Name, layout.MaxNameBytes-len(sfx)) + sfx
-	alt := layout.FitName(f.Name, layout.MaxNameBytes-len(f.ID)-1-len(sfx)) + "." + f.ID + sfx
-	path, err := ob.deliver(key, ob.lay.Results(), name, alt, data)
+	path, err := ob.deliver(key, ob.lay.Results(), base+sfx, altBase(f)+sfx, data)
 	if err != nil {
 		return err
 	}
@@ -205,6 +208,106 @@ func (ob *Outbound) writeOutput(f *state.File, kind string) error {
 		ob.o.OnDelivered(kind)
 	}
 	return nil
+}
+
+// longestSuffix is the longest ".<suffix>" of any output kind: a base
+// name leaves room for it.
+const longestSuffix = len(".pending.xml")
+
+// plainBase is an input's own name as the base of its result files; a name
+// too long for the disk once suffixed is shortened (layout.FitName), the
+// journal keeps the full one.
+func plainBase(f *state.File) string {
+	return layout.FitName(f.Name, layout.MaxNameBytes-longestSuffix)
+}
+
+// altBase is the base when the plain one is taken: the file id makes it
+// unique.
+func altBase(f *state.File) string {
+	return layout.FitName(f.Name, layout.MaxNameBytes-len(f.ID)-1-longestSuffix) + "." + f.ID
+}
+
+// resultBase is the one base name every result file of f shares
+// (<base>.ack.xml, <base>.result.xml, <base>.result.csv): the input's
+// name, or, when another input of that name (on any route) still has
+// result files in the outbox or to come, the name with the file id. It is
+// chosen at f's first output and journaled, so that an ERP matching files
+// by name never gets one route's ack beside another route's result.
+func (ob *Outbound) resultBase(f *state.File) (string, error) {
+	if f.ResultBase != "" {
+		return f.ResultBase, nil
+	}
+	if base, ok, err := ob.deliveredBase(f); err != nil || ok {
+		// Written before bases were journaled: keep what the ERP has.
+		return base, err
+	}
+	plain := plainBase(f)
+	unlock := ob.names.Lock("base/" + plain)
+	defer unlock()
+	taken, err := ob.baseTaken(f, plain)
+	if err != nil {
+		return "", err
+	}
+	base := plain
+	if taken {
+		base = altBase(f)
+	} else if err := ob.j.SetMeta(baseMetaKey(plain), f.ID); err != nil {
+		return "", fmt.Errorf("reserve result name %s: %w", plain, err)
+	}
+	_, err = ob.j.Update(f.ID, "result files named "+base+".*", func(jf *state.File) error {
+		jf.ResultBase = base
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("record result name of %s: %w", f.ID, err)
+	}
+	f.ResultBase = base
+	return base, nil
+}
+
+func baseMetaKey(plain string) string { return "resultbase/" + plain }
+
+// baseTaken reports whether plain is in use by another input: a result
+// file of that base is still in the outbox, or the input that last took
+// it has outputs to come.
+func (ob *Outbound) baseTaken(f *state.File, plain string) (bool, error) {
+	for _, sfx := range suffix {
+		if atomicfile.Exists(filepath.Join(ob.lay.Results(), plain+"."+sfx)) {
+			return true, nil
+		}
+	}
+	holder, ok, err := ob.j.GetMeta(baseMetaKey(plain))
+	if err != nil || !ok || holder == f.ID {
+		return false, err
+	}
+	h, err := ob.j.Get(holder)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("result name %s: %w", plain, err)
+	}
+	return h.ResultBase == plain && (!h.State.Final() || len(ob.due(h)) > 0), nil
+}
+
+// deliveredBase is the base of an output of f already delivered, if any.
+func (ob *Outbound) deliveredBase(f *state.File) (string, bool, error) {
+	if len(f.Outputs) == 0 {
+		return "", false, nil
+	}
+	for attempt := 0; attempt <= f.Attempt; attempt++ {
+		for kind, sfx := range suffix {
+			d, err := ob.j.GetDelivery(fmt.Sprintf("file/%s/%d/%s", f.ID, attempt, kind))
+			if errors.Is(err, state.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return "", false, fmt.Errorf("result name of %s: %w", f.ID, err)
+			}
+			return strings.TrimSuffix(filepath.Base(filepath.FromSlash(d.Path)), "."+sfx), true, nil
+		}
+	}
+	return "", false, nil
 }
 
 func (ob *Outbound) render(f *state.File, kind string) ([]byte, error) {

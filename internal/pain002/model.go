@@ -15,6 +15,7 @@ const (
 const (
 	ACTC = "ACTC" // accepted technical validation
 	ACCP = "ACCP" // accepted customer profile
+	ACSP = "ACSP" // accepted, settlement in process
 	ACSC = "ACSC" // accepted settlement completed
 	PDNG = "PDNG" // pending
 	PART = "PART" // partially accepted (group level)

@@ -44,6 +44,9 @@ type Payment struct {
 	Currency string
 	// Date is the requested execution date, YYYY-MM-DD; empty means today.
 	Date string
+	// RequestedDate is set by inbound when the requested execution date
+	// was in the past: the date asked for, while the payment is made today.
+	RequestedDate string `json:",omitempty"`
 	// Reference is the text the creditor sees (max 140).
 	Reference string
 	// Scheme is the Atlar scheme (SCT, SCT_INST, GB_CT_FPS, ...); empty lets

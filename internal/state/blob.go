@@ -63,6 +63,9 @@ func (s *Store) Delete(id string) error {
 		if err := unindexState(tx, id, f.State); err != nil {
 			return nil, err
 		}
+		if err := unindexState(tx, id, CompletedWithFailures); err != nil {
+			return nil, err
+		}
 		changed, err := bucket(tx, bucketChanged)
 		if err != nil {
 			return nil, err

@@ -101,6 +101,9 @@ func checkStateIndex(tx *bolt.Tx, files map[string]*File, report reportFunc) {
 			report("state index: %s points at missing file %s", st, id)
 		case f == nil:
 			// Undecodable record, already reported.
+		case State(st) == CompletedWithFailures && !f.WithFailures():
+			report("state index: file %s listed as %s but is %s with %d failed payments", id, st, f.State, f.PaymentsFailed())
+		case State(st) == CompletedWithFailures:
 		case f.State != State(st):
 			report("state index: file %s listed as %s but is %s", id, st, f.State)
 		case f.Route != string(route):

@@ -68,6 +68,28 @@ func indexState(tx *bolt.Tx, id, route string, old, st State) error {
 	return idx.Put(key, []byte(route))
 }
 
+// indexOutcome lists f under CompletedWithFailures in the state index (and
+// its counts) while it is completed with failed payments, and not
+// otherwise.
+func indexOutcome(tx *bolt.Tx, f *File) error {
+	idx, err := bucket(tx, bucketStates)
+	if err != nil {
+		return err
+	}
+	key := stateKey(CompletedWithFailures, f.ID)
+	have := idx.Get(key)
+	switch want := f.WithFailures(); {
+	case want && have == nil:
+		if err := adjustCount(tx, f.Route, CompletedWithFailures, 1); err != nil {
+			return err
+		}
+		return idx.Put(key, []byte(f.Route))
+	case !want && have != nil:
+		return unindexState(tx, f.ID, CompletedWithFailures)
+	}
+	return nil
+}
+
 // unindexState drops file id's state index entry and its count.
 func unindexState(tx *bolt.Tx, id string, st State) error {
 	idx, err := bucket(tx, bucketStates)

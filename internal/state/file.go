@@ -21,6 +21,32 @@ const (
 // States lists every state in journey order.
 var States = []State{Received, Validated, Submitting, Submitted, Completed, Failed, Rejected}
 
+// CompletedWithFailures is not a lifecycle state but an outcome: a
+// completed file some of whose payments ended REJECTED, FAILED or
+// RETURNED. The state index lists such a file under it besides
+// Completed, so that it is counted (status, /metrics) and listed
+// (files --state completed-with-failures) like a state, without
+// reading every completed file.
+const CompletedWithFailures State = "completed-with-failures"
+
+// PaymentsFailed counts the payments that ended REJECTED, FAILED or
+// RETURNED.
+func (f *File) PaymentsFailed() int {
+	n := 0
+	for _, p := range f.Payments {
+		switch p.Status {
+		case "REJECTED", "FAILED", "RETURNED":
+			n++
+		}
+	}
+	return n
+}
+
+// WithFailures reports whether f is completed with failed payments.
+func (f *File) WithFailures() bool {
+	return f.State == Completed && f.PaymentsFailed() > 0
+}
+
 // Final reports whether no further inbound step will happen.
 func (s State) Final() bool { return s == Completed || s == Failed || s == Rejected }
 
@@ -83,6 +109,9 @@ type File struct {
 	// Outputs records outbox files written for this file: kind → when.
 	// Kinds: "ack", "pending", "result.xml", "result.csv".
 	Outputs map[string]time.Time `json:"outputs,omitempty"`
+	// ResultBase is the name every outbox result file of this file starts
+	// with (<ResultBase>.ack.xml, …), chosen at its first output.
+	ResultBase string `json:"resultBase,omitempty"`
 
 	// Steps is the journey, one entry per journal write that changed state
 	// or recorded a side effect.
@@ -124,6 +153,10 @@ type Problem struct {
 	Expected string `json:"expected,omitempty"`
 	Code     string `json:"code,omitempty"` // ISO 20022 status reason
 	Message  string `json:"message"`        // the whole problem in plain words
+	// PmtInfID and EndToEndID name the pain.001 transaction (Row) a
+	// problem is about, for the rejection's OrgnlPmtInfId/OrgnlEndToEndId.
+	PmtInfID   string `json:"pmtInfId,omitempty"`
+	EndToEndID string `json:"endToEndId,omitempty"`
 }
 
 // Batch is one credit-transfer batch of a file (a run of more than 1000
@@ -171,6 +204,16 @@ type Payment struct {
 	// failed.
 	Status string `json:"status,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// RequestedDate is the execution date the file asked for when it was in
+	// the past: the payment was made (transfers) or forwarded (instruction)
+	// today instead, and the ack and result say so.
+	RequestedDate string `json:"requestedDate,omitempty"`
+	// ExecutionDate is the date such a payment was sent for instead
+	// ("" when the file was forwarded unchanged).
+	ExecutionDate string `json:"executionDate,omitempty"`
+	// ReasonCode is the reject/return reason code Atlar passed on from the
+	// bank, if any (ISO codes such as AC04 reach the pain.002 as such).
+	ReasonCode string `json:"reasonCode,omitempty"`
 }
 
 // Delivery is an outbox file being written or written. Outbound records the

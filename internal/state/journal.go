@@ -260,7 +260,10 @@ func putFile(tx *bolt.Tx, f *File, old State) error {
 	if err := markChanged(tx, f.ID); err != nil {
 		return err
 	}
-	return indexState(tx, f.ID, f.Route, old, f.State)
+	if err := indexState(tx, f.ID, f.Route, old, f.State); err != nil {
+		return err
+	}
+	return indexOutcome(tx, f)
 }
 
 // getFile decodes the file with the given id; the result owns its memory.

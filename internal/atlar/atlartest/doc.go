@@ -63,13 +63,14 @@
 //   - payment reference containing "INVALID" (MagicInvalid): record error
 //     on payments.N.reference; no payment is created.
 //   - payment reference containing "REJECT" (MagicReject): the payment ends
-//     REJECTED instead of EXECUTED.
+//     REJECTED instead of EXECUTED, with returnReason {code "AC04",
+//     description "Closed account number"}.
 //   - payment reference containing "APPROVAL" (MagicApproval): the payment
 //     stays CREATED with a PENDING approval step until Server.Approve (or
 //     the :approve endpoint); Server.Reject makes it REJECTED. Under
 //     treatment BATCH the batch's approval step is PENDING meanwhile.
 //   - payment amount value 99999 (MagicFailedAmount, 999.99): the payment
-//     ends FAILED.
+//     ends FAILED, with returnReason {code "BANK-TIMEOUT"} (not an ISO code).
 //   - instruction file containing "REJECT-INSTRUCTION"
 //     (MagicRejectInstruction): the instruction ends REJECTED with a message.
 //

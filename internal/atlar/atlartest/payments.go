@@ -204,8 +204,9 @@ func (s *Server) paymentView(p *payment, now time.Time) paymentJSON {
 		CreditTransfer: atlar.CreditTransfer{
 			ID: p.id, Amount: p.req.Amount, Date: p.req.Date, Scheme: p.req.Scheme, Status: status,
 			Reference: p.req.Reference, ExternalID: p.req.ExternalID,
-			Batch:   &atlar.BatchDetails{ID: p.batch.id, Treatment: p.batch.treatment},
-			Created: timestamp(p.created), Updated: timestamp(since),
+			Batch:        &atlar.BatchDetails{ID: p.batch.id, Treatment: p.batch.treatment},
+			ReturnReason: bankReason(p, status),
+			Created:      timestamp(p.created), Updated: timestamp(since),
 		},
 		OrganizationID:       SeedOrganizationID,
 		Source:               accountSnapshot(p.source),
@@ -217,6 +218,24 @@ func (s *Server) paymentView(p *payment, now time.Time) paymentJSON {
 		Version:              version,
 		ETag:                 fmt.Sprintf("version:%d", version),
 	}
+}
+
+// bankReason is the bank's reason for a payment that ended as its magic
+// outcome: an ISO code for a rejected one (MagicReject), a bank's own code
+// for a failed one (MagicFailedAmount). Assumed shape: Atlar's transactions
+// carry returnReason {code, description}; the published payment schema
+// does not list it (nor forbids it).
+func bankReason(p *payment, status string) *atlar.ReturnReason {
+	if status != p.outcome || !p.rejectedAt.IsZero() {
+		return nil
+	}
+	switch status {
+	case atlar.PaymentRejected:
+		return &atlar.ReturnReason{Code: "AC04", Description: "Closed account number"}
+	case atlar.PaymentFailed:
+		return &atlar.ReturnReason{Code: "BANK-TIMEOUT", Description: "No answer from the receiving bank"}
+	}
+	return nil
 }
 
 // paymentByRef finds a payment by id or "external:<externalId>". Callers
