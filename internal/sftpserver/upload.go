@@ -31,6 +31,7 @@ type upload struct {
 	f          *os.File
 	fileName   string // name on disk in node.dir: the hidden temp, or the client's temp name
 	clientTemp bool   // written under the client's own temp name; no hand-over on close
+	limit      int64  // the route's max_file_size; 0: none
 
 	mu       sync.Mutex
 	cov      coverage
@@ -39,6 +40,7 @@ type upload struct {
 	buf      []byte
 	writeErr error
 	xferErr  error
+	tooLarge bool // a write crossed limit: the partial file is removed, even a client temp
 	closed   bool
 }
 
@@ -63,6 +65,21 @@ func newUpload(s *session, n node, f *os.File, fileName string, clientTemp bool)
 func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("write at negative offset %d", off)
+	}
+	if u.limit > 0 && off+int64(len(p)) > u.limit {
+		// Refuse the write that crosses the limit rather than take the
+		// whole file and reject it afterwards: a 600 MiB upload must not
+		// fill the disk or sit in failed/ for the archive's retention.
+		err := fmt.Errorf("file too large: %s accepts files of at most %d bytes (max_file_size)", u.node.route, u.limit)
+		u.mu.Lock()
+		first := !u.tooLarge
+		u.tooLarge = true
+		u.writeErr = errors.Join(u.writeErr, err)
+		u.mu.Unlock()
+		if first {
+			u.sess.srv.log.Warn("upload refused: too large", u.sess.attrs(u.node.vpath, "limit", u.limit, "offset", off)...)
+		}
+		return 0, err
 	}
 	n, err := u.f.WriteAt(p, off)
 	u.mu.Lock()
@@ -150,10 +167,17 @@ func (u *upload) Close() error {
 		return nil
 	}
 	u.closed = true
-	xferErr, writeErr, cov, hashing := u.xferErr, u.writeErr, u.cov, u.hashing
+	xferErr, writeErr, cov, hashing, tooLarge := u.xferErr, u.writeErr, u.cov, u.hashing, u.tooLarge
 	u.mu.Unlock()
 	defer u.sess.uploadClosed(u)
 
+	if u.clientTemp && tooLarge {
+		// Nothing to resume: the file can never be accepted.
+		err := u.f.Close()
+		u.sess.removeTemp(u.node, u.fileName)
+		u.sess.logUploadAborted(u.node, cov.end, writeErr)
+		return errors.Join(writeErr, err)
+	}
 	if u.clientTemp {
 		return u.closeClientTemp(xferErr, cov.end)
 	}

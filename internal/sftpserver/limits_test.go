@@ -1,0 +1,110 @@
+package sftpserver
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
+)
+
+const testLimit = 1 << 20
+
+func limitServer(t *testing.T, k clientKey) *env {
+	t.Helper()
+	return startServer(t, []User{keyUser("erp", k, "payables", "sepa")}, func(c *Config) {
+		c.MaxFileSize = func(route string) int64 {
+			if route == "payables" {
+				return testLimit
+			}
+			return 0
+		}
+	})
+}
+
+func TestServer_UploadSizeLimit(t *testing.T) {
+	k := newClientKey(t)
+	e := limitServer(t, k)
+	c := e.mustDial(t, "erp", ssh.PublicKeys(k.signer))
+
+	tests := []struct {
+		name, path string
+		size       int
+		ok         bool
+	}{
+		{"at the limit", "/inbox/payables/exact.csv", testLimit, true},
+		{"one byte over", "/inbox/payables/over.csv", testLimit + 1, false},
+		{"far over", "/inbox/payables/huge.csv", 8 * testLimit, false},
+		{"client temp name over", "/inbox/payables/huge.csv.part", 2 * testLimit, false},
+		{"route without a limit", "/inbox/sepa/big.xml", 3 * testLimit, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(e.recv.uploads())
+			err := put(c, tt.path, payload(tt.size))
+			if tt.ok {
+				require.NoError(t, err)
+				require.Len(t, e.recv.uploads(), before+1)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "file too large: payables accepts files of at most 1048576 bytes")
+			assert.Len(t, e.recv.uploads(), before, "nothing handed over")
+			assert.Empty(t, dirNames(t, e.inbox["payables"]), "the partial upload is removed")
+		})
+	}
+	refused := e.logs.records("upload refused: too large")
+	assert.Len(t, refused, 3, "one log line per upload, not per packet")
+}
+
+// OpenSSH's sftp reports the refused write as a failure and exits non-zero
+// in batch mode; the server keeps nothing of the file.
+func TestServer_UploadSizeLimitOpenSSH(t *testing.T) {
+	k := newClientKey(t)
+	e := limitServer(t, k)
+	sftp, dir := e.openSSHBatch(t, k, "erp")
+	local := filepath.Join(dir, "big.csv")
+	require.NoError(t, os.WriteFile(local, payload(5*testLimit), 0o600))
+	out, err := sftp(fmt.Sprintf("put %s /inbox/payables/big.csv\n", local))
+	require.Error(t, err, out)
+	assert.Contains(t, out, "Failure")
+	assert.Empty(t, e.recv.uploads())
+	eventually(t, func() bool { return len(dirNames(t, e.inbox["payables"])) == 0 }, "the partial upload is removed")
+	assert.NotEmpty(t, e.logs.records("upload refused: too large"))
+}
+
+func TestCleanClientTemps(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	files := map[string]time.Duration{ // name → age
+		"old.csv.part":                   48 * time.Hour,
+		"~old.csv":                       25 * time.Hour,
+		".old.csv":                       30 * time.Hour,
+		"young.csv.filepart":             time.Hour,
+		"old.csv":                        72 * time.Hour, // not a temp: the watcher's
+		".x.csv.0123456789abcdef.upload": 72 * time.Hour, // the server's own: CleanStaleTemps'
+		".r.xml.a1b2c3d4e5f6.tmp":        72 * time.Hour, // an atomic write's
+	}
+	for name, age := range files {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(name), 0o600))
+		require.NoError(t, os.Chtimes(p, now.Add(-age), now.Add(-age)))
+	}
+
+	temps, err := ClientTemps([]string{dir, filepath.Join(dir, "missing")})
+	require.NoError(t, err)
+	var listed []string
+	for _, tmp := range temps {
+		listed = append(listed, filepath.Base(tmp.Path))
+	}
+	assert.Equal(t, []string{"old.csv.part", ".old.csv", "~old.csv", "young.csv.filepart"}, listed, "client temps only, oldest first")
+
+	removed, err := CleanClientTemps([]string{dir}, now.Add(-24*time.Hour))
+	require.NoError(t, err)
+	assert.Len(t, removed, 3)
+	assert.ElementsMatch(t, []string{"young.csv.filepart", "old.csv", ".x.csv.0123456789abcdef.upload", ".r.xml.a1b2c3d4e5f6.tmp"}, dirNames(t, dir))
+}
