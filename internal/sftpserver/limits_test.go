@@ -2,14 +2,19 @@ package sftpserver
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 )
 
 const testLimit = 1 << 20
@@ -107,4 +112,48 @@ func TestCleanClientTemps(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, removed, 3)
 	assert.ElementsMatch(t, []string{"young.csv.filepart", "old.csv", ".x.csv.0123456789abcdef.upload", ".r.xml.a1b2c3d4e5f6.tmp"}, dirNames(t, dir))
+}
+
+// lftp (password login through OpenSSH), which shows the server's status
+// messages: after an upload the inbox listing is empty and rm of the
+// claimed file fails saying why; an upload over the route's limit fails.
+func TestServer_LimitsLFTP(t *testing.T) {
+	lftp := sharedtest.Tool(t, "lftp", "lftp")
+	sharedtest.Tool(t, "ssh", "openssh-client") // lftp's sftp runs the OpenSSH client
+	hash, err := bcrypt.GenerateFromPassword([]byte("demo"), bcrypt.MinCost)
+	require.NoError(t, err)
+	e := startServer(t, []User{{Name: "demo", PasswordHash: string(hash), Routes: []string{"payables"}}}, func(c *Config) {
+		c.MaxFileSize = func(string) int64 { return testLimit }
+	})
+	dir := t.TempDir()
+	small, big := filepath.Join(dir, "pay.csv"), filepath.Join(dir, "big.csv")
+	require.NoError(t, os.WriteFile(small, []byte("a,b\n1,2\n"), 0o600))
+	require.NoError(t, os.WriteFile(big, payload(3*testLimit), 0o600))
+	host, port, err := net.SplitHostPort(e.addr)
+	require.NoError(t, err)
+	script := func(cmds ...string) string {
+		return strings.Join(append([]string{
+			"set sftp:auto-confirm yes",
+			"set net:max-retries 1",
+			"set net:timeout 20",
+			"set cache:enable no",
+			`set sftp:connect-program "ssh -a -x -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no -o PreferredAuthentications=password"`,
+			fmt.Sprintf("open -u demo,demo -p %s sftp://%s", port, host),
+		}, cmds...), "; ")
+	}
+
+	out, err := run(t, lftp, "-c", script(fmt.Sprintf("put %s -o /inbox/payables/pay.csv", small), "echo LISTING", "cls -1 /inbox/payables", "bye"))
+	require.NoError(t, err, out)
+	require.Len(t, e.recv.uploads(), 1)
+	assert.NotContains(t, out[strings.Index(out, "LISTING"):], "pay.csv", "the claimed file is not listed")
+
+	out, err = run(t, lftp, "-c", script("rm /inbox/payables/pay.csv", "bye"))
+	require.Error(t, err, out)
+	assert.Contains(t, out, "the file was taken by the bridge as F001", "lftp shows the server's reason")
+
+	out, err = run(t, lftp, "-c", script(fmt.Sprintf("put %s -o /inbox/payables/big.csv", big), "bye"))
+	require.Error(t, err, out)
+	assert.Len(t, e.recv.uploads(), 1, "the big file is not handed over")
+	assert.Contains(t, out, "file too large: payables accepts files of at most 1048576 bytes (max_file_size)")
+	eventually(t, func() bool { return len(dirNames(t, e.inbox["payables"])) == 0 }, "the partial upload is removed")
 }
