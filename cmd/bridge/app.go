@@ -314,7 +314,7 @@ func sftpUsers(cfg *config.Config) ([]sftpserver.User, error) {
 			return nil, fmt.Errorf("sftp.users %s: %w", u.Name, err)
 		}
 		su := sftpserver.User{Name: u.Name, Keys: keys, PasswordHash: u.PasswordHash, Routes: u.Routes,
-			Reports: u.Reports, Accounts: u.Accounts}
+			Reports: u.Reports, Accounts: u.Accounts, Quota: int64(u.Quota)}
 		for _, c := range u.AllowFrom {
 			pfx, err := parsePrefix(c)
 			if err != nil {

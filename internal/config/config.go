@@ -106,6 +106,9 @@ type SFTPUser struct {
 	// Accounts are the IBANs or account ids whose statements the user
 	// sees; empty = all.
 	Accounts []string `toml:"accounts"`
+	// Quota caps the bytes of the user's uploads open at once, across its
+	// sessions ("2GiB"); 0 = no cap.
+	Quota Size `toml:"quota"`
 }
 
 // Route is one inbox sub-folder and what to do with its files.

@@ -132,6 +132,7 @@ func (s *session) openForWrite(r *sftp.Request) (*upload, error) {
 	if max := s.srv.cfg.MaxFileSize; max != nil {
 		u.limit = max(n.route)
 	}
+	u.quota = s.user.Quota
 	s.uploadOpened(u)
 	s.srv.log.Debug("upload started", s.attrs(n.vpath, "file", u.fileName)...)
 	return u, nil

@@ -157,3 +157,27 @@ func TestServer_LimitsLFTP(t *testing.T) {
 	assert.Contains(t, out, "file too large: payables accepts files of at most 1048576 bytes (max_file_size)")
 	eventually(t, func() bool { return len(dirNames(t, e.inbox["payables"])) == 0 }, "the partial upload is removed")
 }
+
+// A user's quota caps the bytes of its uploads open at once, across
+// sessions; closing an upload gives its bytes back.
+func TestServer_UploadQuota(t *testing.T) {
+	k := newClientKey(t)
+	u := keyUser("erp", k, "payables")
+	u.Quota = 3 * testLimit / 2
+	e := startServer(t, []User{u}, nil)
+	a, b := e.mustDial(t, "erp", ssh.PublicKeys(k.signer)), e.mustDial(t, "erp", ssh.PublicKeys(k.signer))
+
+	fa, err := a.Create("/inbox/payables/a.csv")
+	require.NoError(t, err)
+	_, err = fa.Write(payload(testLimit))
+	require.NoError(t, err)
+
+	err = put(b, "/inbox/payables/b.csv", payload(testLimit))
+	require.Error(t, err, "a second session's upload crosses the quota")
+	assert.Contains(t, err.Error(), "quota exceeded: user erp may have at most 1572864 bytes of uploads open at once")
+
+	require.NoError(t, fa.Close())
+	require.NoError(t, put(b, "/inbox/payables/b.csv", payload(testLimit)), "the closed upload's bytes were given back")
+	assert.Len(t, e.recv.uploads(), 2)
+	assert.Empty(t, dirNames(t, e.inbox["payables"]), "the refused partial upload is removed")
+}

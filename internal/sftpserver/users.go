@@ -31,6 +31,9 @@ type User struct {
 	// Accounts are the IBANs or account ids whose statements the user
 	// sees; empty grants all.
 	Accounts []string
+	// Quota caps the bytes of the user's uploads open at once, across its
+	// sessions; 0: no cap.
+	Quota int64
 }
 
 // passwordCost is bcrypt's work factor for HashPassword: about a quarter of
