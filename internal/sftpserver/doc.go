@@ -33,9 +33,10 @@
 //   - A session keeps the user (routes) it logged in with; SetUsers affects new
 //     logins only.
 //   - A successful upload is gone from the inbox as soon as the Receiver
-//     claimed it. For a few minutes stat still answers from memory (many ERP
-//     clients check the size after uploading) and rm and rename fail with
-//     "taken by the bridge as <file id>"; listings show only what is on disk.
+//     claimed it. For a few minutes stat in the uploading session still
+//     answers from memory (many ERP clients check the size after
+//     uploading) and the user's rm and rename fail with "taken by the
+//     bridge as <file id>"; listings show only what is on disk.
 //   - CleanStaleTemps must not run while a server is serving the same folders.
 //   - Close lets each session finish what is in flight (an open upload, an
 //     unanswered request) before closing it, so that a file the Receiver

@@ -23,7 +23,7 @@ func (s *session) stat(n node) (fileInfo, error) {
 		if u := s.openUpload(n.vpath); u != nil {
 			return regularInfo(n.name, u.size(), s.srv.clock.Now()), nil
 		}
-		if e, ok := s.srv.recent.get(recentKey{s.user.Name, n.route, n.name}); ok {
+		if e, ok := s.srv.recent.get(recentKey{s.user.Name, n.route, n.name}); ok && e.sess == s {
 			return regularInfo(n.name, e.size, e.at), nil
 		}
 		if isHiddenTemp(n.name) {

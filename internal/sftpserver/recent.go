@@ -8,10 +8,13 @@ import (
 	"github.com/jonboulle/clockwork"
 )
 
-// recentTTL is how long a handed-over upload still answers stat for its
-// user (clients check an upload's size right after it) and makes rm and
-// rename fail with the reason instead of "no such file". Listings never
-// show it: the file is no longer in the inbox.
+// recentTTL is how long a handed-over upload makes rm and rename by its
+// user fail with the reason instead of "no such file", and still answers
+// stat in the session that uploaded it (clients check an upload's size
+// right after it). Listings never show it, and other sessions' stat does
+// not find it: the file is no longer in the inbox, and a client that
+// believed it still there would delete it before its next upload of that
+// name (WinSCP does before renaming its .filepart).
 const recentTTL = 5 * time.Minute
 
 // recentUploads remembers, per user, what was handed over lately. It is in
@@ -26,6 +29,7 @@ type recentUploads struct {
 type recentKey struct{ user, route, name string }
 
 type recentEntry struct {
+	sess    *session // the session that uploaded it
 	fileID  string
 	size    int64
 	at      time.Time
@@ -36,7 +40,7 @@ func newRecentUploads(clock clockwork.Clock) *recentUploads {
 	return &recentUploads{clock: clock, m: make(map[recentKey]recentEntry)}
 }
 
-func (r *recentUploads) add(k recentKey, fileID string, size int64) {
+func (r *recentUploads) add(k recentKey, sess *session, fileID string, size int64) {
 	now := r.clock.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -45,7 +49,7 @@ func (r *recentUploads) add(k recentKey, fileID string, size int64) {
 			delete(r.m, key)
 		}
 	}
-	r.m[k] = recentEntry{fileID: fileID, size: size, at: now, expires: now.Add(recentTTL)}
+	r.m[k] = recentEntry{sess: sess, fileID: fileID, size: size, at: now, expires: now.Add(recentTTL)}
 }
 
 func (r *recentUploads) get(k recentKey) (recentEntry, bool) {

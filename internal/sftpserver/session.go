@@ -144,7 +144,7 @@ func (s *session) handOver(n node, srcName string, size int64, sum string) error
 	var rej *RejectError
 	switch {
 	case err == nil:
-		s.srv.recent.add(recentKey{s.user.Name, n.route, n.name}, id, size)
+		s.srv.recent.add(recentKey{s.user.Name, n.route, n.name}, s, id, size)
 		s.srv.log.Info("upload", s.attrs(n.vpath, "size", size, "sha256", sum, "file_id", id)...)
 		return nil
 	case errors.As(err, &rej):

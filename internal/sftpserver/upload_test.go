@@ -83,6 +83,14 @@ func TestServer_Upload(t *testing.T) {
 	require.Len(t, login, 1)
 	assert.Equal(t, "publickey", login[0]["method"])
 	assert.Equal(t, ssh.FingerprintSHA256(k.pub()), login[0]["fingerprint"])
+
+	// Another session (the ERP's next run) does not find it by stat, so a
+	// client does not delete it before uploading that name again; its rm
+	// still fails with the reason.
+	c2 := e.mustDial(t, "erp", ssh.PublicKeys(k.signer))
+	_, err = c2.Stat("/inbox/payables/pay.csv")
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.ErrorIs(t, c2.Remove("/inbox/payables/pay.csv"), os.ErrPermission)
 }
 
 func TestServer_UploadConcurrentWrites(t *testing.T) {
