@@ -102,12 +102,14 @@ func TestSFTP_UploadOverMaxFileSize(t *testing.T) {
 }
 
 // Issue 12 item 6: client temp files left in an inbox show in status and
-// are removed once older than sftp.client_temp_max_age.
+// are removed once older than sftp.client_temp_max_age. The ages keep the
+// bridge's own housekeeping (which runs at start, concurrently) from
+// removing anything; the test moves "now" instead.
 func TestSFTP_ClientTempsCleanedAndShown(t *testing.T) {
-	tb, _, _ := sftpBridge(t)
+	tb, _, _ := sftpBridge(t, func(c *config.Config) { c.SFTP.ClientTempMaxAge = config.D(48 * time.Hour) })
 	now := time.Now()
 	old, young := tb.path("inbox", "payables", "pay.csv.part"), tb.path("inbox", "sepa", "~p.xml")
-	for p, age := range map[string]time.Duration{old: 30 * time.Hour, young: time.Hour} {
+	for p, age := range map[string]time.Duration{old: 47 * time.Hour, young: time.Hour} {
 		require.NoError(t, os.WriteFile(p, []byte("partial"), 0o600))
 		require.NoError(t, os.Chtimes(p, now.Add(-age), now.Add(-age)))
 	}
@@ -115,18 +117,22 @@ func TestSFTP_ClientTempsCleanedAndShown(t *testing.T) {
 	st, err := buildStatus(tb.app.store, tb.app.config(), true)
 	require.NoError(t, err)
 	require.Equal(t, 2, st.ClientTemps)
-	require.WithinDuration(t, now.Add(-30*time.Hour), st.OldestClientTemp, time.Second)
-	require.Contains(t, strings.Join(st.Warnings, "\n"), "1 client temp file(s) untouched for more than sftp.client_temp_max_age 24h0m0s")
+	require.WithinDuration(t, now.Add(-47*time.Hour), st.OldestClientTemp, time.Second)
+	require.NotContains(t, strings.Join(st.Warnings, "\n"), "client temp", "none is stale yet")
 	var out strings.Builder
 	printStatus(&out, st)
 	require.Contains(t, out.String(), "Client temp files:   2 in the inbox folders")
 
-	tb.app.prune(now)
+	later := now.Add(2 * time.Hour)
+	st = &statusReport{}
+	clientTemps(st, tb.app.config(), later)
+	require.Contains(t, strings.Join(st.Warnings, "\n"), "1 client temp file(s) untouched for more than sftp.client_temp_max_age 48h0m0s")
+
+	tb.app.prune(later)
 	require.NoFileExists(t, old)
 	require.FileExists(t, young, "a temp file younger than the max age may still be resumed")
 	require.Contains(t, tb.logs.String(), "removed stale client temp file")
 	st, err = buildStatus(tb.app.store, tb.app.config(), true)
 	require.NoError(t, err)
 	require.Equal(t, 1, st.ClientTemps)
-	require.NotContains(t, strings.Join(st.Warnings, "\n"), "client temp")
 }
