@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // ResultOwners tells which route an outbox result file belongs to, so that
@@ -91,7 +92,18 @@ func (s *session) outboxVisible(n node) (ok bool, why string) {
 		}
 		route, err := owners.ResultRoute(n.name)
 		if err != nil {
-			s.srv.log.Error("result owner look-up", s.attrs(n.vpath, "err", err.Error())...)
+			// Once per session and minute at most: a listing would log
+			// one line per file while the journal is unavailable.
+			now := s.srv.clock.Now()
+			s.mu.Lock()
+			log := now.Sub(s.lookupLogged) >= time.Minute
+			if log {
+				s.lookupLogged = now
+			}
+			s.mu.Unlock()
+			if log {
+				s.srv.log.Error("result owner look-up", s.attrs(n.vpath, "err", err.Error())...)
+			}
 			return false, "owner look-up failed"
 		}
 		if route == "" {

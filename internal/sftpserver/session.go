@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pkg/sftp"
@@ -31,8 +32,9 @@ type session struct {
 	// must finish.
 	ctx context.Context
 
-	mu      sync.Mutex
-	uploads map[string]*upload // open write handles by virtual path
+	mu           sync.Mutex
+	uploads      map[string]*upload // open write handles by virtual path
+	lookupLogged time.Time          // last result owner look-up failure logged (outbox.go)
 }
 
 func newSession(ctx context.Context, srv *Server, c *connState) *session {
