@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -205,6 +206,7 @@ func (a *app) startSFTP(ctx context.Context, clock clockwork.Clock) error {
 		LoginGraceTime: s.LoginGraceTime.Duration, MaxStartups: startups, MaxStartupsPerAddress: s.MaxStartupsPerAddress,
 		Clock: clock, Logger: a.log.With("component", "sftp"),
 		OnSession: a.metrics.SFTPSession, OnAuthFailure: a.metrics.SFTPAuthFailure,
+		OutboxDir: filepath.Join(a.lay.Root, layout.OutboxDir), Results: resultOwners{a.lay, a.store}, MaxFileSize: a.routeMaxFileSize,
 	}, sftpReceiver{a.in})
 	if err != nil {
 		return err
@@ -246,6 +248,38 @@ func (r sftpReceiver) Receive(ctx context.Context, u sftpserver.Upload) (string,
 		return id, &sftpserver.RejectError{Reason: rej.Reason}
 	}
 	return id, err
+}
+
+// resultOwners tells the SFTP server which route a result file belongs to,
+// from the journal's record of what outbound delivered where.
+type resultOwners struct {
+	lay   layout.Layout
+	store *state.Store
+}
+
+func (o resultOwners) ResultRoute(name string) (string, error) {
+	rel, err := o.lay.Rel(filepath.Join(o.lay.Results(), name))
+	if err != nil {
+		return "", err
+	}
+	route, err := o.store.OutboxRoute(rel)
+	if errors.Is(err, state.ErrNotFound) {
+		return "", nil
+	}
+	return route, err
+}
+
+// routeMaxFileSize is a route's max_file_size as the running config has it
+// (reload may change it), for the SFTP server's upload limit.
+func (a *app) routeMaxFileSize(route string) int64 {
+	r, ok := a.config().Route(route)
+	switch {
+	case !ok:
+		return 0
+	case r.MaxFileSize <= 0:
+		return int64(config.DefaultMaxFileSize) // as inbound reads it
+	}
+	return int64(r.MaxFileSize)
 }
 
 // Close stops everything in reverse start order.
@@ -293,7 +327,8 @@ func sftpUsers(cfg *config.Config) ([]sftpserver.User, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sftp.users %s: %w", u.Name, err)
 		}
-		su := sftpserver.User{Name: u.Name, Keys: keys, PasswordHash: u.PasswordHash, Routes: u.Routes}
+		su := sftpserver.User{Name: u.Name, Keys: keys, PasswordHash: u.PasswordHash, Routes: u.Routes,
+			Reports: u.Reports, Accounts: u.Accounts, Quota: int64(u.Quota)}
 		for _, c := range u.AllowFrom {
 			pfx, err := parsePrefix(c)
 			if err != nil {

@@ -43,6 +43,7 @@ rescan = "10s"
 enabled = true
 listen = "{{.SFTPListen}}"
 host_key_dir = "data/hostkeys"
+client_temp_max_age = "24h"          # client temp files (*.part, ~*, dot-files) left this long are removed
 max_sessions = 16
 max_sessions_per_user = 4
 idle_timeout = "10m"
@@ -59,6 +60,8 @@ password_hash = "{{.PasswordHash}}"
 authorized_keys = []
 routes = ["payables", "sepa", "sepa-transfers"]
 allow_from = ["127.0.0.0/8", "::1/128"]
+# reports = ["statements"]           # outbox folders besides results it sees; default all
+accounts = []                        # IBANs/ids whose statements it sees; default all
 
 [[routes]]
 name = "payables"

@@ -165,6 +165,24 @@ func (a *app) prune(now time.Time) {
 			sweep(dir, n, err)
 		}
 	}
+	if age := cfg.SFTP.ClientTempMaxAge.Duration; a.sftp != nil && age > 0 {
+		// Client temp files (*.part, ~*, dot-files) an SFTP client left
+		// behind are never taken by the pipeline; each is named in the log.
+		removed, err := sftpserver.CleanClientTemps(inboxDirs(a.lay, cfg), now.Add(-age))
+		for _, t := range removed {
+			a.log.Info("removed stale client temp file", "path", t.Path, "size", t.Size, "modified", t.ModTime)
+		}
+		sweep("client temp files", len(removed), err)
+	}
+}
+
+// inboxDirs lists every route's inbox folder.
+func inboxDirs(lay layout.Layout, cfg *config.Config) []string {
+	var dirs []string
+	for _, r := range cfg.RouteNames() {
+		dirs = append(dirs, lay.Inbox(r))
+	}
+	return dirs
 }
 
 // reloadMu serialises reloads (SIGHUP and the control endpoint).

@@ -18,6 +18,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/money"
 	"github.com/atlarbridge/bridge/internal/outbound"
+	"github.com/atlarbridge/bridge/internal/sftpserver"
 	"github.com/atlarbridge/bridge/internal/state"
 )
 
@@ -34,6 +35,11 @@ type statusReport struct {
 	PendingDeliveries int          `json:"pendingDeliveries"`
 	Service           string       `json:"service,omitempty"` // what the OS service manager says; filled in by the CLI
 	Warnings          []string     `json:"warnings,omitempty"`
+
+	// ClientTemps counts client temp files (*.part, ~*, dot-files) in the
+	// inbox folders: uploads not finished yet, or left behind.
+	ClientTemps      int       `json:"clientTemps,omitempty"`
+	OldestClientTemp time.Time `json:"oldestClientTemp,omitzero"`
 }
 
 // fileSummary is one line of `bridge files`.
@@ -129,6 +135,7 @@ func buildStatus(s stateReader, cfg *config.Config, running bool) (*statusReport
 		return nil, err
 	}
 	st.PendingDeliveries = len(pending)
+	clientTemps(st, cfg, time.Now())
 	if !running {
 		st.Warnings = append(st.Warnings, "the bridge is not running")
 	}
@@ -262,6 +269,10 @@ func printStatus(w io.Writer, st *statusReport) {
 	}
 	fmt.Fprintf(w, "Last statement poll: %s %s\n", orDefault(st.LastStatementPoll, "never"), st.LastStatementRun)
 	fmt.Fprintf(w, "Outbox files being written: %d\n", st.PendingDeliveries)
+	if st.ClientTemps > 0 {
+		fmt.Fprintf(w, "Client temp files:   %d in the inbox folders, oldest from %s\n", st.ClientTemps,
+			st.OldestClientTemp.Local().Format(time.DateTime))
+	}
 	if st.Service != "" {
 		fmt.Fprintf(w, "Service:             %s\n", st.Service)
 	}
@@ -398,4 +409,31 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// clientTemps adds the inbox folders' client temp files to st, with a
+// warning for those the next hourly sweep removes (sftp.client_temp_max_age).
+func clientTemps(st *statusReport, cfg *config.Config, now time.Time) {
+	temps, err := sftpserver.ClientTemps(inboxDirs(layout.Layout{Root: cfg.Storage.Root}, cfg))
+	if err != nil {
+		st.Warnings = append(st.Warnings, "could not list client temp files: "+err.Error())
+	}
+	if len(temps) == 0 {
+		return
+	}
+	st.ClientTemps, st.OldestClientTemp = len(temps), temps[0].ModTime
+	maxAge := cfg.SFTP.ClientTempMaxAge.Duration
+	if maxAge <= 0 {
+		return
+	}
+	stale := 0
+	for _, t := range temps {
+		if now.Sub(t.ModTime) > maxAge {
+			stale++
+		}
+	}
+	if stale > 0 {
+		st.Warnings = append(st.Warnings, fmt.Sprintf("%d client temp file(s) untouched for more than sftp.client_temp_max_age %s (oldest %s): abandoned uploads, removed within the hour while the bridge runs",
+			stale, maxAge, temps[0].Path))
+	}
 }

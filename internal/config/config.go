@@ -91,6 +91,9 @@ type SFTP struct {
 	// LegacyAlgorithms opts in to older KEX/cipher/MAC/host key algorithms
 	// by name for old ERP clients (e.g. "diffie-hellman-group14-sha1").
 	LegacyAlgorithms []string `toml:"legacy_algorithms"`
+	// ClientTempMaxAge is how long a client's temp file (*.part, ~*,
+	// dot-files) may sit untouched in an inbox before it is removed.
+	ClientTempMaxAge Duration `toml:"client_temp_max_age"` // default 24h
 }
 
 // SFTPUser is one ERP login.
@@ -101,6 +104,15 @@ type SFTPUser struct {
 	PasswordHash       string   `toml:"password_hash"`        // bcrypt ($2a$/$2b$/$2y$)
 	Routes             []string `toml:"routes"`               // inbox routes the user may write
 	AllowFrom          []string `toml:"allow_from"`           // CIDRs; empty = any
+	// Reports are the outbox folders besides results the user sees:
+	// "statements" and [[reports]] names (SPEC §5a). Absent = all; [] = none.
+	Reports []string `toml:"reports"`
+	// Accounts are the IBANs or account ids whose statements the user
+	// sees; empty = all.
+	Accounts []string `toml:"accounts"`
+	// Quota caps the bytes of the user's uploads open at once, across its
+	// sessions ("2GiB"); 0 = no cap.
+	Quota Size `toml:"quota"`
 }
 
 // Route is one inbox sub-folder and what to do with its files.

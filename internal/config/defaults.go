@@ -19,6 +19,10 @@ const (
 	DefaultQuote = `"`
 )
 
+// DefaultClientTempMaxAge is sftp.client_temp_max_age's default: a day
+// covers any resumed upload, and an abandoned one does not linger.
+const DefaultClientTempMaxAge = 24 * time.Hour
+
 // DefaultResults is what a route writes when it sets no results.
 var DefaultResults = []string{ResultPain002, ResultCSV}
 

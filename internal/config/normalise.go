@@ -48,6 +48,9 @@ func (c *Config) normaliseSFTP() {
 		s.HostKeyDir = filepath.Join(c.Storage.Root, "hostkeys")
 	}
 	trimAll(s.LegacyAlgorithms)
+	if s.ClientTempMaxAge.Duration == 0 && !c.has("sftp.client_temp_max_age") {
+		s.ClientTempMaxAge = D(DefaultClientTempMaxAge)
+	}
 	for i := range s.Users {
 		u := &s.Users[i]
 		u.Name = strings.TrimSpace(u.Name)
@@ -56,6 +59,8 @@ func (c *Config) normaliseSFTP() {
 		u.PasswordHash = strings.TrimSpace(u.PasswordHash)
 		trimAll(u.Routes)
 		trimAll(u.AllowFrom)
+		trimAll(u.Reports)
+		trimAll(u.Accounts)
 		for j, cidr := range u.AllowFrom {
 			// A single address is a common way to write "only this host".
 			if addr, err := netip.ParseAddr(cidr); err == nil {

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/ssh"
@@ -45,6 +46,7 @@ func (v *checker) sftp() {
 		v.fail("sftp.max_startups", "must be start:rate:full like \"10:30:100\" with start <= full and rate <= 100 (got %q)", s.MaxStartups)
 	}
 	v.positiveInt("sftp.max_startups_per_address", s.MaxStartupsPerAddress)
+	v.positive("sftp.client_temp_max_age", s.ClientTempMaxAge)
 	known := knownSSHAlgorithms()
 	for i, alg := range s.LegacyAlgorithms {
 		if !known[alg] {
@@ -103,7 +105,25 @@ func (v *checker) sftpUser(i int, seen map[string]int) {
 			v.fail(indexKey(key("allow_from"), j), "must be a CIDR like \"10.0.0.0/8\" or an address (got %q)", cidr)
 		}
 	}
+	for j, name := range u.Reports {
+		switch {
+		case strings.EqualFold(name, "results"):
+			v.fail(indexKey(key("reports"), j), "results are always shown, each user only its routes' (remove \"results\")")
+		case !reportFolderRE.MatchString(name):
+			v.fail(indexKey(key("reports"), j), "must be \"statements\" or a [[reports]] name: letters, digits, '.', '_' or '-' (got %q)", name)
+		case slices.Index(u.Reports, name) < j:
+			v.fail(indexKey(key("reports"), j), "%q is listed twice", name)
+		}
+	}
+	for j, acct := range u.Accounts {
+		if acct == "" || strings.ContainsAny(acct, "_/\\ ") {
+			v.fail(indexKey(key("accounts"), j), "must be an IBAN or an Atlar account id as statement file names start with (got %q)", acct)
+		}
+	}
 }
+
+// reportFolderRE is what an outbox folder granted in reports may be called.
+var reportFolderRE = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$`)
 
 // knownSSHAlgorithms is every algorithm name x/crypto/ssh implements,
 // secure or not: legacy_algorithms exists to enable the insecure ones.

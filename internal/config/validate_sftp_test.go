@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestConfig_Validate_SFTP(t *testing.T) {
 	const on = "[sftp]\nenabled = true\n" // lines 8-9
@@ -79,5 +82,43 @@ allow_from = ["10.0.0.0/33", "any"]
 				`config.toml:18: sftp.users[0].allow_from[1]: must be a CIDR like "10.0.0.0/8" or an address (got "any")`,
 			},
 		},
+		{
+			name: "OutboxGrants",
+			doc:  minimal + on + "client_temp_max_age = \"0s\"\n" + user + "reports = [\"statements\", \"results\", \"../x\", \"statements\", \"mt940\"]\naccounts = [\"DE89370400440532013000\", \"a_b\"]\n",
+			want: []string{
+				`config.toml:10: sftp.client_temp_max_age: must be > 0 (got "0s")`,
+				`config.toml:14: sftp.users[0].reports[1]: results are always shown, each user only its routes' (remove "results")`,
+				`config.toml:14: sftp.users[0].reports[2]: must be "statements" or a [[reports]] name: letters, digits, '.', '_' or '-' (got "../x")`,
+				`config.toml:14: sftp.users[0].reports[3]: "statements" is listed twice`,
+				`config.toml:15: sftp.users[0].accounts[1]: must be an IBAN or an Atlar account id as statement file names start with (got "a_b")`,
+			},
+		},
 	})
+}
+
+// An absent reports key grants every outbox folder, an empty one none:
+// the server tells them apart by nil.
+func TestConfig_SFTPUserReportsAbsentOrEmpty(t *testing.T) {
+	const on = "[sftp]\nenabled = true\n"
+	user := "[[sftp.users]]\nname = \"erp\"\nauthorized_keys = [\"" + testKey + "\"]\n"
+	for _, tt := range []struct {
+		name, extra string
+		wantNil     bool
+	}{
+		{"Absent", "", true},
+		{"Empty", "reports = []\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(strings.NewReader(minimal+on+user+tt.extra), "config.toml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.SFTP.Users[0].Reports == nil; got != tt.wantNil {
+				t.Fatalf("reports nil = %v, want %v (%#v)", got, tt.wantNil, c.SFTP.Users[0].Reports)
+			}
+			if c.SFTP.ClientTempMaxAge.Duration != DefaultClientTempMaxAge {
+				t.Fatalf("client_temp_max_age = %v, want the default", c.SFTP.ClientTempMaxAge)
+			}
+		})
+	}
 }

@@ -113,14 +113,14 @@ func TestServer_LFTPClient(t *testing.T) {
 		`set sftp:connect-program "ssh -a -x -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no -o PreferredAuthentications=password"`,
 		fmt.Sprintf("open -u demo,demo -p %s sftp://%s", port, host),
 		fmt.Sprintf("put %s -o /inbox/payables/pay.csv", local),
-		"cls -l /inbox/payables",
+		"cls -1 /outbox/results",
 		fmt.Sprintf("get /outbox/results/pay.csv.ack.xml -o %s", localAck),
 		"rm /outbox/results/pay.csv.ack.xml",
 		"bye",
 	}, "; ")
 	out, err := run(t, lftp, "-c", script)
 	require.NoError(t, err, out)
-	assert.Contains(t, out, "pay.csv")
+	assert.Contains(t, out, "pay.csv.ack.xml")
 	e.checkRoundTrip(t, data, localAck)
 	login := e.logs.records("login")
 	require.NotEmpty(t, login)

@@ -22,6 +22,17 @@ type Config struct {
 	InboxDir func(route string) string
 	// StatementsDir and ResultsDir are the absolute outbox folders.
 	StatementsDir, ResultsDir string
+	// OutboxDir, if set, is the outbox's real folder: each of its other
+	// sub-folders (one per report) is shown as /outbox/<name> to the users
+	// granted it. Empty shows statements and results only.
+	OutboxDir string
+	// Results, if set, says which route each result file belongs to; a user
+	// then sees only its routes' results. Nil shows every result to every
+	// user (tests of other things).
+	Results ResultOwners
+	// MaxFileSize, if set, returns a route's upload limit in bytes (0: none):
+	// the write that crosses it fails and the partial upload is removed.
+	MaxFileSize func(route string) int64
 
 	// MaxSessions caps logged-in connections; default 64. Connections still
 	// logging in are bounded by MaxStartups and MaxStartupsPerAddress.

@@ -6,8 +6,14 @@
 // Each user sees a virtual tree and nothing else:
 //
 //	/inbox/<route>        write (list and stat allowed), one folder per route of the user
-//	/outbox/statements    read and delete
-//	/outbox/results       read and delete
+//	/outbox/results       read and delete, only the results of the user's routes
+//	/outbox/statements    read and delete, when granted (User.Reports, User.Accounts)
+//	/outbox/<report>      read and delete, when granted (User.Reports)
+//
+// Which route a result file belongs to comes from Config.Results (the
+// bridge's journal); files outside a user's grant do not exist for it, and
+// attempts on them are logged. An upload is refused at the write that
+// crosses the route's Config.MaxFileSize, and the partial file is removed.
 //
 // An upload is written under a hidden temp name (.<name>.<random>.upload) in
 // the route's inbox folder and handed to the Receiver only when the client
@@ -27,8 +33,10 @@
 //   - A session keeps the user (routes) it logged in with; SetUsers affects new
 //     logins only.
 //   - A successful upload is gone from the inbox as soon as the Receiver
-//     claimed it, so for a few minutes the server answers stat, ls, rm and
-//     rename of that name from memory: many ERP clients check after uploading.
+//     claimed it. For a few minutes stat in the uploading session still
+//     answers from memory (many ERP clients check the size after
+//     uploading) and the user's rm and rename fail with "taken by the
+//     bridge as <file id>"; listings show only what is on disk.
 //   - CleanStaleTemps must not run while a server is serving the same folders.
 //   - Close lets each session finish what is in flight (an open upload, an
 //     unanswered request) before closing it, so that a file the Receiver

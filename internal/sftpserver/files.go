@@ -23,7 +23,7 @@ func (s *session) stat(n node) (fileInfo, error) {
 		if u := s.openUpload(n.vpath); u != nil {
 			return regularInfo(n.name, u.size(), s.srv.clock.Now()), nil
 		}
-		if e, ok := s.srv.recent.get(recentKey{s.user.Name, n.route, n.name}); ok {
+		if e, ok := s.srv.recent.get(recentKey{s.user.Name, n.route, n.name}); ok && e.sess == s {
 			return regularInfo(n.name, e.size, e.at), nil
 		}
 		if isHiddenTemp(n.name) {
@@ -31,6 +31,9 @@ func (s *session) stat(n node) (fileInfo, error) {
 		}
 	case kindOutboxFile:
 		if isOutboxHidden(n.name) {
+			return fileInfo{}, fs.ErrNotExist
+		}
+		if ok, _ := s.outboxVisible(n); !ok {
 			return fileInfo{}, fs.ErrNotExist
 		}
 	}
@@ -60,10 +63,7 @@ func (s *session) list(n node) (listerAt, error) {
 	case kindRoot:
 		out = listerAt{dirInfo(inboxName, s.srv.started), dirInfo(outboxName, s.srv.started)}
 	case kindOutboxRoot:
-		out = listerAt{
-			dirInfo(resultsName, dirMtime(s.srv.cfg.ResultsDir, s.srv.started)),
-			dirInfo(statementsName, dirMtime(s.srv.cfg.StatementsDir, s.srv.started)),
-		}
+		out = s.outboxRootList()
 	case kindInboxRoot:
 		routes := slices.Sorted(slices.Values(s.user.Routes))
 		for _, r := range slices.Compact(routes) {
@@ -81,8 +81,9 @@ func (s *session) list(n node) (listerAt, error) {
 }
 
 // readDir lists the regular files of a real folder that the user may see.
-// An inbox also shows the user's uploads in progress and those handed over
-// lately, which are no longer on disk.
+// An inbox also shows the user's uploads in progress (on disk under a
+// hidden temp name), but not the files the bridge claimed: those are gone
+// from the inbox, and listing them made clients believe an rm worked.
 func (s *session) readDir(n node) (listerAt, error) {
 	entries, err := os.ReadDir(n.dir)
 	if err != nil {
@@ -96,6 +97,11 @@ func (s *session) readDir(n node) (listerAt, error) {
 		if !e.Type().IsRegular() || isHiddenTemp(name) || (n.kind == kindOutboxDir && isOutboxHidden(name)) {
 			continue
 		}
+		if n.kind == kindOutboxDir {
+			if ok, _ := s.outboxVisible(node{kind: kindOutboxFile, vpath: path.Join(n.vpath, name), folder: n.folder, dir: n.dir, name: name}); !ok {
+				continue
+			}
+		}
 		fi, err := e.Info()
 		if err != nil {
 			continue // removed meanwhile
@@ -105,12 +111,6 @@ func (s *session) readDir(n node) (listerAt, error) {
 	}
 	if n.kind != kindInboxDir {
 		return out, nil
-	}
-	for name, e := range s.srv.recent.list(s.user.Name, n.route) {
-		if !seen[name] {
-			seen[name] = true
-			out = append(out, regularInfo(name, e.size, e.at))
-		}
 	}
 	s.mu.Lock()
 	for _, u := range s.uploads {
@@ -124,7 +124,8 @@ func (s *session) readDir(n node) (listerAt, error) {
 
 // rename moves a file within one inbox folder. Renaming a client temp file
 // to a normal name is how WinSCP and FileZilla finish an upload, so that
-// is the hand-over; renaming a file just handed over is a no-op.
+// is the hand-over; renaming a file the bridge already claimed fails,
+// saying so.
 func (s *session) rename(src, dst string) error {
 	op := "rename"
 	sn, err := s.resolve(src)
@@ -148,9 +149,8 @@ func (s *session) rename(src, dst string) error {
 		return s.refuse(op, sn.vpath, errStillOpen)
 	}
 	if !isClientTemp(sn.name) {
-		if _, ok := s.srv.recent.get(recentKey{s.user.Name, sn.route, sn.name}); ok {
-			s.srv.log.Info("rename of a handed-over upload ignored", s.attrs(sn.vpath, "target", dn.vpath)...)
-			return nil
+		if e, ok := s.srv.recent.get(recentKey{s.user.Name, sn.route, sn.name}); ok {
+			return s.refuse(op, sn.vpath, claimedError(e))
 		}
 		return s.refuse(op, sn.vpath, errRenameSource)
 	}
@@ -193,8 +193,9 @@ func syncFile(root *os.Root, name string) error {
 	return errors.Join(f.Sync(), f.Close())
 }
 
-// remove deletes an outbox file or a client temp file in the inbox; removing
-// a file just handed over is a no-op (some clients clean up after a rename).
+// remove deletes an outbox file or a client temp file in the inbox. Removing
+// a file the bridge already claimed fails, saying so: pretending it worked
+// told the ERP a payment file was withdrawn when it was being paid.
 func (s *session) remove(p string) error {
 	n, err := s.resolve(p)
 	if err != nil {
@@ -205,10 +206,15 @@ func (s *session) remove(p string) error {
 		if isOutboxHidden(n.name) {
 			return fs.ErrNotExist
 		}
+		if ok, why := s.outboxVisible(n); !ok {
+			// Audited like any refusal, but answered as if the file were
+			// not there: another route's file names are not the user's.
+			s.srv.log.Warn("operation refused", s.attrs(n.vpath, "op", "remove", "reason", why)...)
+			return fs.ErrNotExist
+		}
 	case kindInboxFile:
-		if _, ok := s.srv.recent.get(recentKey{s.user.Name, n.route, n.name}); ok {
-			s.srv.log.Debug("remove of a handed-over upload ignored", s.attrs(n.vpath)...)
-			return nil
+		if e, ok := s.srv.recent.get(recentKey{s.user.Name, n.route, n.name}); ok {
+			return s.refuse("remove", n.vpath, claimedError(e))
 		}
 		if isHiddenTemp(n.name) {
 			return fs.ErrNotExist

@@ -46,6 +46,10 @@ func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	if isOutboxHidden(n.name) {
 		return nil, fs.ErrNotExist
 	}
+	if ok, why := s.outboxVisible(n); !ok {
+		s.srv.log.Warn("operation refused", s.attrs(n.vpath, "op", "read", "reason", why)...)
+		return nil, fs.ErrNotExist
+	}
 	root, err := s.openRoot(n)
 	if err != nil {
 		return nil, err
@@ -125,6 +129,10 @@ func (s *session) openForWrite(r *sftp.Request) (*upload, error) {
 		}
 		u = newUpload(s, n, f, tmp, false)
 	}
+	if max := s.srv.cfg.MaxFileSize; max != nil {
+		u.limit = max(n.route)
+	}
+	u.quota = s.user.Quota
 	s.uploadOpened(u)
 	s.srv.log.Debug("upload started", s.attrs(n.vpath, "file", u.fileName)...)
 	return u, nil

@@ -1,15 +1,20 @@
 package sftpserver
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 )
 
-// recentTTL is how long a handed-over upload still answers stat/ls/rm for
-// its user: long enough for an ERP's post-upload check, short enough not to
-// pretend the file is still in the inbox.
+// recentTTL is how long a handed-over upload makes rm and rename by its
+// user fail with the reason instead of "no such file", and still answers
+// stat in the session that uploaded it (clients check an upload's size
+// right after it). Listings never show it, and other sessions' stat does
+// not find it: the file is no longer in the inbox, and a client that
+// believed it still there would delete it before its next upload of that
+// name (WinSCP does before renaming its .filepart).
 const recentTTL = 5 * time.Minute
 
 // recentUploads remembers, per user, what was handed over lately. It is in
@@ -24,6 +29,8 @@ type recentUploads struct {
 type recentKey struct{ user, route, name string }
 
 type recentEntry struct {
+	sess    *session // the session that uploaded it
+	fileID  string
 	size    int64
 	at      time.Time
 	expires time.Time
@@ -33,7 +40,7 @@ func newRecentUploads(clock clockwork.Clock) *recentUploads {
 	return &recentUploads{clock: clock, m: make(map[recentKey]recentEntry)}
 }
 
-func (r *recentUploads) add(k recentKey, size int64) {
+func (r *recentUploads) add(k recentKey, sess *session, fileID string, size int64) {
 	now := r.clock.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -42,7 +49,7 @@ func (r *recentUploads) add(k recentKey, size int64) {
 			delete(r.m, key)
 		}
 	}
-	r.m[k] = recentEntry{size: size, at: now, expires: now.Add(recentTTL)}
+	r.m[k] = recentEntry{sess: sess, fileID: fileID, size: size, at: now, expires: now.Add(recentTTL)}
 }
 
 func (r *recentUploads) get(k recentKey) (recentEntry, bool) {
@@ -55,16 +62,9 @@ func (r *recentUploads) get(k recentKey) (recentEntry, bool) {
 	return e, true
 }
 
-// list returns the live entries of one user's route by name.
-func (r *recentUploads) list(user, route string) map[string]recentEntry {
-	now := r.clock.Now()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make(map[string]recentEntry)
-	for k, e := range r.m {
-		if k.user == user && k.route == route && now.Before(e.expires) {
-			out[k.name] = e
-		}
-	}
-	return out
+// claimedError is the refusal of an operation on an upload the bridge has
+// claimed: the file is in its pipeline, not in the inbox any more.
+func claimedError(e recentEntry) error {
+	return &deniedError{fmt.Sprintf("the file was taken by the bridge as %s at %s and is no longer in the inbox",
+		e.fileID, e.at.UTC().Format(time.RFC3339))}
 }

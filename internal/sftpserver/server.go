@@ -27,6 +27,7 @@ type Server struct {
 	users   atomic.Pointer[userTable]
 	bans    *banList
 	recent  *recentUploads
+	quota   quotaTable // bytes of open uploads per user (quota.go)
 	started time.Time
 	done    chan struct{} // closed by Close: wakes login delays and watchdogs
 

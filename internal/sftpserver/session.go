@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pkg/sftp"
@@ -31,8 +32,9 @@ type session struct {
 	// must finish.
 	ctx context.Context
 
-	mu      sync.Mutex
-	uploads map[string]*upload // open write handles by virtual path
+	mu           sync.Mutex
+	uploads      map[string]*upload // open write handles by virtual path
+	lookupLogged time.Time          // last result owner look-up failure logged (outbox.go)
 }
 
 func newSession(ctx context.Context, srv *Server, c *connState) *session {
@@ -144,7 +146,7 @@ func (s *session) handOver(n node, srcName string, size int64, sum string) error
 	var rej *RejectError
 	switch {
 	case err == nil:
-		s.srv.recent.add(recentKey{s.user.Name, n.route, n.name}, size)
+		s.srv.recent.add(recentKey{s.user.Name, n.route, n.name}, s, id, size)
 		s.srv.log.Info("upload", s.attrs(n.vpath, "size", size, "sha256", sum, "file_id", id)...)
 		return nil
 	case errors.As(err, &rej):

@@ -31,6 +31,8 @@ type upload struct {
 	f          *os.File
 	fileName   string // name on disk in node.dir: the hidden temp, or the client's temp name
 	clientTemp bool   // written under the client's own temp name; no hand-over on close
+	limit      int64  // the route's max_file_size; 0: none
+	quota      int64  // the user's quota (User.Quota); 0: none, nothing counted
 
 	mu       sync.Mutex
 	cov      coverage
@@ -39,6 +41,8 @@ type upload struct {
 	buf      []byte
 	writeErr error
 	xferErr  error
+	tooLarge bool  // a write crossed limit or the user's quota: the partial file is removed, even a client temp
+	reserved int64 // bytes counted against the user's quota until Close
 	closed   bool
 }
 
@@ -64,6 +68,16 @@ func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("write at negative offset %d", off)
 	}
+	end := off + int64(len(p))
+	if u.limit > 0 && end > u.limit {
+		// Refuse the write that crosses the limit rather than take the
+		// whole file and reject it afterwards: a 600 MiB upload must not
+		// fill the disk or sit in failed/ for the archive's retention.
+		return 0, u.refuseWrite(off, fmt.Errorf("file too large: %s accepts files of at most %d bytes (max_file_size)", u.node.route, u.limit))
+	}
+	if err := u.reserve(end); err != nil {
+		return 0, u.refuseWrite(off, err)
+	}
 	n, err := u.f.WriteAt(p, off)
 	u.mu.Lock()
 	if err != nil {
@@ -84,6 +98,41 @@ func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 		startWriteback(u.f, from, to-from)
 	}
 	return n, nil
+}
+
+// refuseWrite records a write refused for size: the upload can never be
+// accepted, so it fails at close and its partial file is removed.
+func (u *upload) refuseWrite(off int64, err error) error {
+	u.mu.Lock()
+	first := !u.tooLarge
+	u.tooLarge = true
+	u.writeErr = errors.Join(u.writeErr, err)
+	u.mu.Unlock()
+	if first {
+		u.sess.srv.log.Warn("upload refused: too large", u.sess.attrs(u.node.vpath, "limit", u.limit, "offset", off, "reason", err.Error())...)
+	}
+	return err
+}
+
+// reserve counts the upload's growth to end against the user's quota.
+func (u *upload) reserve(end int64) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.quota <= 0 {
+		return nil
+	}
+	if u.closed {
+		return errors.New("upload already closed")
+	}
+	grow := end - u.reserved // every byte up to u.reserved is counted already
+	if grow <= 0 {
+		return nil
+	}
+	if !u.sess.srv.quota.reserve(u.sess.user.Name, grow, u.quota) {
+		return fmt.Errorf("quota exceeded: user %s may have at most %d bytes of uploads open at once", u.sess.user.Name, u.quota)
+	}
+	u.reserved += grow
+	return nil
 }
 
 // track records that p was written at off and extends the running hash.
@@ -150,10 +199,20 @@ func (u *upload) Close() error {
 		return nil
 	}
 	u.closed = true
-	xferErr, writeErr, cov, hashing := u.xferErr, u.writeErr, u.cov, u.hashing
+	xferErr, writeErr, cov, hashing, tooLarge, reserved := u.xferErr, u.writeErr, u.cov, u.hashing, u.tooLarge, u.reserved
 	u.mu.Unlock()
 	defer u.sess.uploadClosed(u)
+	if reserved > 0 {
+		defer u.sess.srv.quota.release(u.sess.user.Name, reserved)
+	}
 
+	if u.clientTemp && tooLarge {
+		// Nothing to resume: the file can never be accepted.
+		err := u.f.Close()
+		u.sess.removeTemp(u.node, u.fileName)
+		u.sess.logUploadAborted(u.node, cov.end, writeErr)
+		return errors.Join(writeErr, err)
+	}
 	if u.clientTemp {
 		return u.closeClientTemp(xferErr, cov.end)
 	}

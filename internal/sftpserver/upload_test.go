@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pkg/sftp"
@@ -35,16 +36,27 @@ func TestServer_Upload(t *testing.T) {
 	assert.Equal(t, data, e.recv.bytes["F001"])
 	assert.Empty(t, dirNames(t, e.inbox["payables"]), "nothing left in the inbox")
 
-	// The client's post-upload checks still see the file for a while.
+	// The client's post-upload size check still sees the file for a while,
+	// but a listing shows what is really in the inbox, and rm and rename
+	// of the claimed file fail, saying why.
 	fi, err := c.Stat("/inbox/payables/pay.csv")
 	require.NoError(t, err)
 	assert.Equal(t, int64(len(data)), fi.Size())
 	list, err := c.ReadDir("/inbox/payables")
 	require.NoError(t, err)
-	require.Len(t, list, 1)
-	assert.Equal(t, "pay.csv", list[0].Name())
+	assert.Empty(t, list, "the claimed file is not listed")
 	require.NoError(t, c.Chmod("/inbox/payables/pay.csv", 0o644), "setstat is a no-op")
-	require.NoError(t, c.Remove("/inbox/payables/pay.csv"), "rm of a handed-over file is a no-op")
+	// (pkg/sftp's client keeps only the status code; the message is in the
+	// status packet for clients that show it, and in the audit log.)
+	require.ErrorIs(t, c.Remove("/inbox/payables/pay.csv"), os.ErrPermission)
+	require.ErrorIs(t, c.Rename("/inbox/payables/pay.csv", "/inbox/payables/other.csv"), os.ErrPermission)
+	var ops []any
+	for _, r := range e.logs.records("operation refused") {
+		if strings.Contains(r["reason"].(string), "taken by the bridge as F001") {
+			ops = append(ops, r["op"])
+		}
+	}
+	assert.Equal(t, []any{"remove", "rename"}, ops)
 
 	// Ack in the outbox → download → delete.
 	ack, err := get(c, "/outbox/results/pay.csv.ack.xml")
@@ -71,6 +83,14 @@ func TestServer_Upload(t *testing.T) {
 	require.Len(t, login, 1)
 	assert.Equal(t, "publickey", login[0]["method"])
 	assert.Equal(t, ssh.FingerprintSHA256(k.pub()), login[0]["fingerprint"])
+
+	// Another session (the ERP's next run) does not find it by stat, so a
+	// client does not delete it before uploading that name again; its rm
+	// still fails with the reason.
+	c2 := e.mustDial(t, "erp", ssh.PublicKeys(k.signer))
+	_, err = c2.Stat("/inbox/payables/pay.csv")
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.ErrorIs(t, c2.Remove("/inbox/payables/pay.csv"), os.ErrPermission)
 }
 
 func TestServer_UploadConcurrentWrites(t *testing.T) {

@@ -25,6 +25,15 @@ type User struct {
 	Routes []string
 	// AllowFrom restricts the source addresses; empty allows any.
 	AllowFrom []netip.Prefix
+	// Reports are the outbox folders besides results the user sees
+	// ("statements" and report names); nil grants all, empty none.
+	Reports []string
+	// Accounts are the IBANs or account ids whose statements the user
+	// sees; empty grants all.
+	Accounts []string
+	// Quota caps the bytes of the user's uploads open at once, across its
+	// sessions; 0: no cap.
+	Quota int64
 }
 
 // passwordCost is bcrypt's work factor for HashPassword: about a quarter of
@@ -166,6 +175,8 @@ func cloneUser(u User) *User {
 	u.Keys = slices.Clone(u.Keys)
 	u.Routes = slices.Clone(u.Routes)
 	u.AllowFrom = slices.Clone(u.AllowFrom)
+	u.Reports = slices.Clone(u.Reports)
+	u.Accounts = slices.Clone(u.Accounts)
 	for i, p := range u.AllowFrom {
 		u.AllowFrom[i] = unmapPrefix(p)
 	}

@@ -21,7 +21,7 @@ const (
 	kindInboxRoot                      // /inbox
 	kindOutboxRoot                     // /outbox
 	kindInboxDir                       // /inbox/<route>
-	kindOutboxDir                      // /outbox/statements, /outbox/results
+	kindOutboxDir                      // /outbox/statements, /outbox/results, /outbox/<report>
 	kindInboxFile                      // /inbox/<route>/<name>
 	kindOutboxFile                     // /outbox/<dir>/<name>
 )
@@ -36,11 +36,12 @@ const (
 
 // node is a resolved virtual path.
 type node struct {
-	kind  nodeKind
-	vpath string // cleaned virtual path
-	route string // inbox kinds only
-	dir   string // real folder of a dir or file kind
-	name  string // file kinds only: the base name
+	kind   nodeKind
+	vpath  string // cleaned virtual path
+	route  string // inbox kinds only
+	folder string // outbox kinds only: the outbox folder's name
+	dir    string // real folder of a dir or file kind
+	name   string // file kinds only: the base name
 }
 
 func (n node) isDir() bool { return n.kind != kindInboxFile && n.kind != kindOutboxFile }
@@ -76,14 +77,11 @@ func (s *session) resolve(p string) (node, error) {
 			n.kind = kindOutboxRoot
 			return n, nil
 		}
-		switch parts[1] {
-		case statementsName:
-			n.dir = s.srv.cfg.StatementsDir
-		case resultsName:
-			n.dir = s.srv.cfg.ResultsDir
-		default:
+		dir, ok := s.outboxFolder(parts[1])
+		if !ok {
 			return node{}, fs.ErrNotExist
 		}
+		n.folder, n.dir = parts[1], dir
 		n.kind = kindOutboxDir
 	default:
 		return node{}, fs.ErrNotExist

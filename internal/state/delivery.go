@@ -39,6 +39,9 @@ func (s *Store) PutDelivery(d *Delivery) error {
 		if err := deliveries.Put([]byte(c.Key), data); err != nil {
 			return nil, err
 		}
+		if err := indexOutboxPath(tx, c.Path, c.Key); err != nil {
+			return nil, err
+		}
 		if c.Done {
 			return nil, pending.Delete([]byte(c.Key))
 		}

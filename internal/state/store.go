@@ -35,7 +35,7 @@ var (
 	bucketSchema     = []byte("schema")     // "version" → schemaVersion
 
 	allBuckets = [][]byte{bucketFiles, bucketStates, bucketDedupe, bucketByFile,
-		bucketDeliveries, bucketPending, bucketMeta, bucketBlobs, bucketChanged, bucketCounts, bucketSchema}
+		bucketDeliveries, bucketPending, bucketMeta, bucketBlobs, bucketChanged, bucketCounts, bucketSchema, bucketOutbox}
 )
 
 // derived reports whether a bucket is derived from the others, added by a
@@ -43,7 +43,7 @@ var (
 // builds it, and a read-only Open (the CLI while no bridge runs) does
 // without.
 func derived(name []byte) bool {
-	return bytes.Equal(name, bucketChanged) || bytes.Equal(name, bucketCounts)
+	return bytes.Equal(name, bucketChanged) || bytes.Equal(name, bucketCounts) || bytes.Equal(name, bucketOutbox)
 }
 
 // Options configure Open.
@@ -150,6 +150,7 @@ func (s *Store) init(readOnly bool) error {
 		}
 		tracked := tx.Bucket(bucketChanged) != nil
 		counted := tx.Bucket(bucketCounts) != nil
+		outboxIndexed := tx.Bucket(bucketOutbox) != nil
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
@@ -164,6 +165,11 @@ func (s *Store) init(readOnly bool) error {
 		}
 		if !counted {
 			if err := recount(tx); err != nil {
+				return err
+			}
+		}
+		if !outboxIndexed {
+			if err := reindexOutbox(tx); err != nil {
 				return err
 			}
 		}
