@@ -63,7 +63,8 @@ always says where (place.go moves it; place is idempotent):
 	received, validated, submitting  processing/<route>/<id>_<name>
 	submitted, completed             archive/<day>/…   (layout.ArchiveRel)
 	rejected, failed                 failed/<day>/…    (layout.FailedRel), with
-	                                 <name>.error.txt written before the move
+	                                 <same name>.error.txt, written before the
+	                                 original is moved beside it
 
 # Which file owns each step
 
@@ -106,7 +107,8 @@ always says where (place.go moves it; place is idempotent):
  2. A worker runs advance. validate runs a cheap duplicate check
     (FindDuplicate by sha256), takes the file's size from the parse budget,
     and calls BuildPlan. csvpay.Parse turns row 7 into a payrun.Payment: Row
-    7, its physical Line, ExternalID from the external id column, Amount in
+    7, its physical Line, ExternalID from the external id column of the
+    route's CSV profile, Amount in
     minor units (int64, never a float), currency, accounts, creditor. Every
     problem of every row is collected (payrun.Problems, with row, field,
     value and what was expected); any problem rejects the whole file.
@@ -237,8 +239,8 @@ followed, and an operator checks it in Atlar.
 
 Atlar is assumed to remember an Idempotency-Key for 24 hours (undocumented;
 see /work/shared/atlar/NOTES.md §2.6). A batch never needs it: its
-externalId lookup works at any age. An instruction create first tried more
-23 hours ago or more (the window less a margin) with no answer journaled is not
+externalId lookup works at any age. An instruction create first tried 23 hours ago or more
+(the window less a margin) with no answer journaled is not
 resent blindly: findInstruction lists the connection's instructions and
 keeps those with the file's name and content type, created since the first
 attempt (less createdSkew), that no other journaled file accounts for. One
@@ -246,6 +248,19 @@ match is recorded as this file's instruction; none means it never arrived
 and it is created; several make the file failed with the instruction
 status UNKNOWN (unresolved): guessing could pay twice or not at all, so an
 operator decides. The file stays in the duplicate index meanwhile.
+
+# Contracts with the journal and Atlar
+
+The pipeline sees the journal and the API only through the consumer
+interfaces Journal and Atlar (pipeline.go). Their comments state each
+method's error contract: which errors come back, what a failed call may
+already have done, whether repeating it is safe, and the sentinels checked
+(state.ErrNotFound, state.ErrExists, atlar.ErrNotFound, atlar.Temporary,
+*atlar.APIError). In short: a journal call that failed wrote nothing, so a
+step is retried from the record; an Atlar create that failed with a
+Temporary error may have taken effect, so it is resolved by a lookup
+before anything is sent again. In tests both are real: a bbolt file in
+t.TempDir() and the atlar client against the atlartest HTTP fake.
 
 # Caveats
 
@@ -256,7 +271,9 @@ change only the File it is given: it may run more than once.
 
 One file, one worker. enqueue runs a file on one worker at a time; a change
 while it runs makes it run once more. Code outside the pipeline that
-changes a record (Requeue) must go through the journal and then enqueue.
+changes a record goes through the journal and then enqueues it (Retry); Requeue
+alone, used by the CLI when no bridge runs, leaves the file to the next
+start's Recover.
 
 Check then act. FindDuplicate is a read; the check and the move to
 submitting are atomic only because of dupMu, which is per pipeline. Only
@@ -275,7 +292,7 @@ in the duplicate index, so the same bytes are rejected as a duplicate (with
 the --force hint) until its dedupe window passes.
 
 Temporary and final errors. The API client has already retried a call
-(transport errors, 408/425/429/5xx, up to its MaxRetries) before the
+(transport errors, 408, 425, 429, 500, 502, 503 and 504, up to its MaxRetries) before the
 pipeline sees its error; the pipeline then backs off again (retryLater).
 Whether an Atlar error means "try later" or
 "no" is atlar.Temporary plus refused (submit.go): 401 and 403 are never a
@@ -284,7 +301,7 @@ error reading or writing the journal is always retried; it never fails a
 file.
 
 A final file whose original could not be placed. When place fails after
-the final Update (failed/ or archive/ not writable), the step's error is
+the final Update (failed/ not writable), the step's error is
 logged, but the tracker drops final files from its timetable and sweeps
 only open ones: the original waits in processing/ until the next start's
 Recover places it.
