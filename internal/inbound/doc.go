@@ -239,9 +239,9 @@ followed, and an operator checks it in Atlar.
 
 Atlar is assumed to remember an Idempotency-Key for 24 hours (undocumented;
 see /work/shared/atlar/NOTES.md §2.6). A batch never needs it: its
-externalId lookup works at any age. An instruction create first tried 23 hours ago or more
-(the window less a margin) with no answer journaled is not
-resent blindly: findInstruction lists the connection's instructions and
+externalId lookup works at any age. An instruction create first tried 23
+hours ago or more (the window less a margin) with no answer journaled is
+not resent blindly: findInstruction lists the connection's instructions and
 keeps those with the file's name and content type, created since the first
 attempt (less createdSkew), that no other journaled file accounts for. One
 match is recorded as this file's instruction; none means it never arrived
@@ -257,9 +257,10 @@ method's error contract: which errors come back, what a failed call may
 already have done, whether repeating it is safe, and the sentinels checked
 (state.ErrNotFound, state.ErrExists, atlar.ErrNotFound, atlar.Temporary,
 *atlar.APIError). In short: a journal call that failed wrote nothing, so a
-step is retried from the record; an Atlar create that failed with a
-Temporary error may have taken effect, so it is resolved by a lookup
-before anything is sent again. In tests both are real: a bbolt file in
+step is retried from the record; an Atlar create that failed without a
+final answer may have taken effect, so a batch is looked up by its
+externalId before it is sent again, and an instruction is sent again only
+under the same key within the key's window (unknown.go after it). In tests both are real: a bbolt file in
 t.TempDir() and the atlar client against the atlartest HTTP fake.
 
 # Caveats
