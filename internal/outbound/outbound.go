@@ -77,10 +77,10 @@ type Journal interface {
 // a feed missed.
 type ChangeFeed interface {
 	// Feed subscribes to file writes; it never fails (on a closed Store,
-	// C is closed at once). The caller Closes it. C signals after each committed write (several writes may give
-	// one signal) and is closed when the Store closes; Take returns the
-	// ids written since the previous Take. Nothing is kept across a
-	// restart: that is what Changed is for.
+	// C is closed at once), and the caller Closes it. C signals after
+	// each committed write (several writes may give one signal); Take
+	// returns the ids of files written since the previous Take. Nothing is
+	// kept across a restart: that is what Changed is for.
 	Feed() *state.Feed
 	// Changed returns up to limit files written since they were last
 	// marked seen, ordered by id, after the id after ("" for the first
