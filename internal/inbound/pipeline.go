@@ -17,30 +17,126 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
-// Journal is what inbound needs of the state store.
+// Journal is what inbound needs of the state store (*state.Store; the
+// compile-time assertion is in state's tests).
+//
+// Error contract of every write (Create, Update, Delete, Unindex, PutBlob,
+// DeleteBlobs): each is one bbolt transaction, durable when the call
+// returns nil. An error means nothing of that call was written — the only
+// exception is state's test-only AfterCommit hook, which returns its error
+// with the write committed, to simulate a crash just after it. Reads have
+// no side effects. Not-found is reported as an error matching
+// state.ErrNotFound (errors.Is); every other error is the journal failing
+// (I/O, a record that does not decode, a closed store): the pipeline
+// retries the step, and never fails a file for it.
 type Journal interface {
+	// Create records a new file and its first Step, filling f in only once
+	// committed. Errors: state.ErrExists when the id is taken; an invalid
+	// id or unknown state. Not idempotent: Claim never retries it, and a
+	// failed Create leaves the file in the inbox to be offered again.
 	Create(f *state.File, note string) error
+	// Get returns a copy of the file's record, the caller's to keep.
+	// Errors: state.ErrNotFound (a claim withdrawn by Delete).
 	Get(id string) (*state.File, error)
+	// Update runs fn on the freshly read record and commits what it
+	// changed, appending a Step when note != "" or the state changed;
+	// entering a sent state (submitting, submitted, completed) writes the
+	// duplicate index in the same transaction. It returns the committed
+	// record. Errors: fn's own error, returned as is with nothing written
+	// (Requeue's ErrNotRetryable); state.ErrNotFound. fn may run more than
+	// once (group commit): it must set fields from what it is given and
+	// change nothing outside it, which is also what makes a step retried
+	// after a failure safe. fn runs inside the transaction: no I/O, no
+	// Journal calls.
 	Update(id, note string, fn func(f *state.File) error) (*state.File, error)
+	// List returns the records matching the filter, by id; with States set
+	// it reads the state index. Errors: a negative Limit; the journal.
 	List(f state.Filter) ([]*state.File, error)
+	// Delete withdraws a record with its state, change and duplicate index
+	// entries, all or nothing. Used only for a claim whose move failed
+	// and, in Recover, for a received file that vanished. Errors:
+	// state.ErrNotFound.
 	Delete(id string) error
+	// FindDuplicate returns the earliest other file (not excludeID) sent
+	// on route with the same sha256, or msgID when != "", indexed at or
+	// after since. Errors: state.ErrNotFound when there is none — the
+	// usual answer, checked with errors.Is. A read: the check and the move
+	// to submitting are atomic only under the pipeline's dupMu.
 	FindDuplicate(route, sha256, msgID string, since time.Time, excludeID string) (*state.File, error)
+	// Unindex drops a file's duplicate index entries, so that a file that
+	// failed with nothing accepted may be sent again. Idempotent while the
+	// record exists. Errors: state.ErrNotFound when neither the record nor
+	// any entry of it exists.
 	Unindex(id string) error
+	// PutBlob stores data under key, replacing what was there: journaling
+	// the same plan again after a crash is harmless.
 	PutBlob(key string, data []byte) error
+	// GetBlob returns a copy of the bytes under key. Errors:
+	// state.ErrNotFound (submit reports it; a planned batch has its body).
 	GetBlob(key string) ([]byte, error)
+	// DeleteBlobs removes every blob under prefix; idempotent. Errors: an
+	// empty prefix. A failure only leaves dead weight, so submit logs it.
 	DeleteBlobs(prefix string) error
 }
 
-// Atlar is what inbound needs of the Atlar API.
+// Atlar is what inbound needs of the Atlar API (*atlar.Client, exercised
+// in tests against the atlartest fake; the compile-time assertion is in
+// atlar's tests).
+//
+// Error contract of every method: the client has already retried network
+// errors and the statuses 408, 425, 429, 500, 502, 503 and 504 up to its
+// MaxRetries with backoff, honouring Retry-After, and fetched a new token
+// once on a 401. What comes back is one of:
+//   - an *atlar.APIError (errors.As) for a final non-2xx answer; a 404
+//     matches atlar.ErrNotFound (errors.Is). A failed token fetch is the
+//     token endpoint's *APIError, wrapped: Atlar documents 401 there,
+//     which submit never takes as the file's fault;
+//   - an error for which atlar.Temporary is true: the retries ran out, the
+//     network, a cancelled context, an undecodable 2xx answer. The outcome
+//     is unknown: a create may have taken effect;
+//   - anything else (a certificate error, an oversized 2xx body, a bad
+//     argument such as an empty idempotency key): not Temporary, and not
+//     the file's fault either.
+//
+// Reads (Get*, List*) have no side effect and are always safe to repeat; a
+// list call returns every page or an error, never a part.
 type Atlar interface {
+	// CreateCreditTransferBatch creates a batch, sending idempotencyKey
+	// (required) as Idempotency-Key. After a Temporary error the batch may
+	// exist. Repeating the call with the same key and the same bytes is
+	// meant to be harmless, but Atlar does not document the header
+	// (ASSUMPTION, /work/shared/atlar/NOTES.md §2.6), so before any resend
+	// submit looks the batch up by "external:<externalId>", and it takes a
+	// 409 or a detail on externalId as "created already". A non-Temporary
+	// *APIError other than 401/403 is Atlar's final no to the batch.
 	CreateCreditTransferBatch(ctx context.Context, req *atlar.CreateCreditTransferBatchRequest, idempotencyKey string) (*atlar.CreditTransferBatch, error)
+	// GetCreditTransferBatch reads a batch by Atlar id or
+	// "external:<externalId>". Errors: atlar.ErrNotFound when there is no
+	// such batch, which submit takes as "never created".
 	GetCreditTransferBatch(ctx context.Context, idOrExternal string) (*atlar.CreditTransferBatch, error)
+	// ListBatchResults returns a completed batch's per-record results
+	// (recordIndex → payment id, or errors), all pages.
 	ListBatchResults(ctx context.Context, batchID string) ([]atlar.BatchResult, error)
+	// ListCreditTransfers returns a batch's payments with their status and
+	// approval steps, all pages.
 	ListCreditTransfers(ctx context.Context, batchID string) ([]atlar.CreditTransfer, error)
+	// ListAccounts returns every account (the accounts cache). Any error
+	// leaves a file received, to be validated again later.
 	ListAccounts(ctx context.Context) ([]atlar.Account, error)
+	// ListConnections returns every bank connection (connection_id "auto").
 	ListConnections(ctx context.Context) ([]atlar.Connection, error)
+	// CreateInstruction pushes a file's untouched bytes over a connection
+	// with idempotencyKey (required). After a Temporary error the
+	// instruction may exist, and it has no externalId: within the assumed
+	// 24-hour key window the call is repeated with the same key; after it,
+	// unknown.go lists the instructions instead of resending (ASSUMPTION:
+	// the endpoint and its idempotency are not in Atlar's public spec).
 	CreateInstruction(ctx context.Context, connectionID, fileName string, content []byte, contentType, idempotencyKey string) (*atlar.Instruction, error)
+	// GetInstruction reads an instruction's status. Errors:
+	// atlar.ErrNotFound when it does not exist (polling retries it).
 	GetInstruction(ctx context.Context, connectionID, id string) (*atlar.Instruction, error)
+	// ListInstructions returns every instruction of a connection, all
+	// pages; only the unknown-outcome lookup reads it.
 	ListInstructions(ctx context.Context, connectionID string) ([]atlar.Instruction, error)
 }
 

@@ -21,18 +21,75 @@ import (
 	"github.com/jonboulle/clockwork"
 )
 
-// Journal is what outbound needs of the state store.
+// Journal is what outbound needs of the state store (*state.Store; the
+// compile-time assertion is in state's tests).
+//
+// Error contract, as for inbound.Journal: each write (Update, PutDelivery,
+// SetMeta, Seen) is one bbolt transaction, durable when the call returns
+// nil, and an error means nothing of it was written (except state's
+// test-only AfterCommit hook, which returns its error with the write
+// committed). Reads have no side effect. Not-found is an error matching
+// state.ErrNotFound (errors.Is). Every other error is the journal failing:
+// outbound reports it and tries again (resultsRetry, the next sweep or
+// start), except the statement poll's informational metas, whose write
+// errors it ignores. Outputs are written only via deliveries, so trying
+// again never writes an outbox file twice.
 type Journal interface {
+	ChangeFeed
+	// List returns the records matching the filter, by id. Errors: a
+	// negative Limit; the journal.
 	List(f state.Filter) ([]*state.File, error)
+	// Update runs fn on the freshly read record and commits it; outbound
+	// records the outputs written (File.Outputs). Errors: fn's own error,
+	// as is; state.ErrNotFound. fn may run more than once and runs inside
+	// the transaction: it only sets fields of the File it is given. If the
+	// call fails after the delivery was done, the next try finds the
+	// delivery done and only records it.
 	Update(id, note string, fn func(f *state.File) error) (*state.File, error)
+	// PutDelivery records d under d.Key, replacing what was there, and
+	// keeps it pending until put again with Done. Putting the same record
+	// twice is harmless. Errors: an empty key or path. Called with the
+	// intent after the temp file is synced and before the rename, and
+	// with Done after the rename.
 	PutDelivery(d *state.Delivery) error
+	// GetDelivery returns the delivery under key. Errors:
+	// state.ErrNotFound when none was ever journaled, which deliver takes
+	// as "write it now"; a done one is never written again.
 	GetDelivery(key string) (*state.Delivery, error)
+	// PendingDeliveries returns the deliveries not yet done (Recover
+	// finishes or removes their temp files). Errors: a pending mark
+	// without its record (a damaged journal), or the journal.
 	PendingDeliveries() ([]*state.Delivery, error)
+	// GetMeta returns the value under key and whether it exists; a
+	// missing key is ok == false, not an error.
 	GetMeta(key string) (string, bool, error)
+	// SetMeta stores value under key, replacing it. Errors: an empty key.
 	SetMeta(key, value string) error
+	// Get returns a copy of the file's record. Errors: state.ErrNotFound
+	// for a claim inbound withdrew since it was written; skip it.
 	Get(id string) (*state.File, error)
+}
+
+// ChangeFeed is how outbound learns which files were written, so that it
+// reads those instead of every file the journal holds: Feed for the files
+// written while it runs (in memory, coalesced), Changed and Seen for the
+// change marks kept in the journal, which survive a restart and catch what
+// a feed missed.
+type ChangeFeed interface {
+	// Feed subscribes to file writes; it never fails (on a closed Store,
+	// C is closed at once), and the caller Closes it. C signals after
+	// each committed write (several writes may give one signal); Take
+	// returns the ids of files written since the previous Take. Nothing is
+	// kept across a restart: that is what Changed is for.
 	Feed() *state.Feed
+	// Changed returns up to limit files written since they were last
+	// marked seen, ordered by id, after the id after ("" for the first
+	// page); it reads only the marks. Errors: limit <= 0; a damaged mark.
 	Changed(after string, limit int) ([]state.Change, error)
+	// Seen forgets the given changes, except those of files written again
+	// since Changed returned them (their Token differs), so no write is
+	// ever lost. Idempotent. On an error nothing is forgotten: the files
+	// are read once more, which is harmless.
 	Seen(changes []state.Change) error
 }
 
