@@ -2,6 +2,7 @@ package csvpay
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -157,3 +158,7 @@ func bind(l *layout, p Profile, header []string) (cols []column, dup []string) {
 	}
 	return cols, dup
 }
+
+// ColumnNames lists the columns of the default layout, the names a profile
+// may map.
+func ColumnNames() []string { return slices.Clone(defaultLayout.names) }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/payrun"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,7 +57,7 @@ func loadCase(t testing.TB, csvPath string) (Profile, Options) {
 	if cp.Profile == "atlar" {
 		return AtlarProfile(), opts
 	}
-	cfg := config.CSVProfile{
+	cfg := Spec{
 		Delimiter: cp.Delimiter, Decimal: cp.Decimal, Thousands: cp.Thousands,
 		DateFormat: cp.DateFormat, Encoding: cp.Encoding, Header: cp.Header,
 		Quote: cp.Quote, SkipRows: cp.SkipRows, Columns: map[string]any{},
@@ -71,7 +70,7 @@ func loadCase(t testing.TB, csvPath string) (Profile, Options) {
 		cfg.Columns[k] = v
 	}
 	name := strings.TrimSuffix(filepath.Base(csvPath), ".csv")
-	p, err := ProfileFromConfig(name, cfg)
+	p, err := ProfileFromSpec(name, cfg)
 	require.NoError(t, err)
 	return p, opts
 }
@@ -223,26 +222,21 @@ func TestParse_MaxDaysAhead(t *testing.T) {
 	assert.Equal(t, "2025-03-15", run.Payments[0].Date)
 }
 
-func TestProfileFromConfig(t *testing.T) {
+func TestProfileFromSpec(t *testing.T) {
 	str := func(s string) *string { return &s }
 	no := false
 	tests := []struct {
 		name    string
-		c       config.CSVProfile
+		c       Spec
 		check   func(t *testing.T, p Profile)
 		wantErr string
 	}{
-		{name: "empty is default", c: config.CSVProfile{}, check: func(t *testing.T, p Profile) {
+		{name: "empty is default", c: Spec{}, check: func(t *testing.T, p Profile) {
 			want := DefaultProfile()
 			want.Name = "sap"
 			assert.Equal(t, want, p)
 		}},
-		{name: "config defaults are default", c: config.DefaultCSVProfile(), check: func(t *testing.T, p Profile) {
-			want := DefaultProfile()
-			want.Name = "sap"
-			assert.Equal(t, want, p)
-		}},
-		{name: "full", c: config.CSVProfile{
+		{name: "full", c: Spec{
 			Delimiter: ";", Decimal: ",", Thousands: ".", DateFormat: "dd.mm.yyyy", Encoding: "CP1252",
 			Header: &no, Quote: str(""), SkipRows: 2,
 			Columns: map[string]any{"external_id": 1, "amount": int64(3), "currency": 4},
@@ -253,7 +247,7 @@ func TestProfileFromConfig(t *testing.T) {
 				Positions: map[string]int{"external_id": 1, "amount": 3, "currency": 4},
 			}, p)
 		}},
-		{name: "tab and aliases", c: config.CSVProfile{
+		{name: "tab and aliases", c: Spec{
 			Delimiter: `\t`, Quote: str("'"), Encoding: "utf-8-bom",
 			Columns: map[string]any{"amount": "Betrag"},
 		}, check: func(t *testing.T, p Profile) {
@@ -262,26 +256,26 @@ func TestProfileFromConfig(t *testing.T) {
 			assert.Equal(t, "utf-8", p.Encoding, "utf-8-bom reads as utf-8")
 			assert.Equal(t, map[string]string{"amount": "Betrag"}, p.Columns)
 		}},
-		{name: "bad delimiter", c: config.CSVProfile{Delimiter: "::"}, wantErr: `csv_profiles.sap.delimiter: must be a single character (got "::")`},
-		{name: "delimiter not allowed", c: config.CSVProfile{Delimiter: "x"}, wantErr: `csv_profiles.sap.delimiter: must be one of ",", ";", "\t", "|" (got 'x')`},
-		{name: "decimal", c: config.CSVProfile{Decimal: "_"}, wantErr: `csv_profiles.sap.decimal: must be "." or ","`},
-		{name: "decimal is delimiter", c: config.CSVProfile{Decimal: ","}, wantErr: `csv_profiles.sap.decimal: must differ from delimiter`},
-		{name: "thousands is decimal", c: config.CSVProfile{Thousands: "."}, wantErr: `csv_profiles.sap.thousands: must differ from decimal`},
-		{name: "encoding", c: config.CSVProfile{Encoding: "ebcdic"}, wantErr: `csv_profiles.sap.encoding: must be`},
-		{name: "date format", c: config.CSVProfile{DateFormat: "YYYY-QQ-DD"}, wantErr: `csv_profiles.sap.date_format: unexpected "Q"`},
-		{name: "date format twice", c: config.CSVProfile{DateFormat: "DD.MM.DD"}, wantErr: `must contain the year, month and day once each`},
-		{name: "quote is delimiter", c: config.CSVProfile{Quote: str(",")}, wantErr: `csv_profiles.sap.quote: must be one ASCII punctuation character`},
-		{name: "quote letter", c: config.CSVProfile{Quote: str("q")}, wantErr: `csv_profiles.sap.quote:`},
-		{name: "skip rows", c: config.CSVProfile{SkipRows: -1}, wantErr: `csv_profiles.sap.skip_rows: must be >= 0`},
-		{name: "unknown column", c: config.CSVProfile{Columns: map[string]any{"betrag": "x"}}, wantErr: `csv_profiles.sap.columns.betrag: unknown column`},
-		{name: "bad column value", c: config.CSVProfile{Columns: map[string]any{"amount": 1.5}}, wantErr: `csv_profiles.sap.columns.amount: must be a header name (string) or a 1-based position (integer) (got 1.5)`},
-		{name: "position zero", c: config.CSVProfile{Columns: map[string]any{"amount": 0}}, wantErr: `csv_profiles.sap.columns.amount: position must be >= 1`},
-		{name: "headerless needs positions", c: config.CSVProfile{Header: &no, Columns: map[string]any{"amount": 1}},
+		{name: "bad delimiter", c: Spec{Delimiter: "::"}, wantErr: `csv_profiles.sap.delimiter: must be a single character (got "::")`},
+		{name: "delimiter not allowed", c: Spec{Delimiter: "x"}, wantErr: `csv_profiles.sap.delimiter: must be one of ",", ";", "\t", "|" (got 'x')`},
+		{name: "decimal", c: Spec{Decimal: "_"}, wantErr: `csv_profiles.sap.decimal: must be "." or ","`},
+		{name: "decimal is delimiter", c: Spec{Decimal: ","}, wantErr: `csv_profiles.sap.decimal: must differ from delimiter`},
+		{name: "thousands is decimal", c: Spec{Thousands: "."}, wantErr: `csv_profiles.sap.thousands: must differ from decimal`},
+		{name: "encoding", c: Spec{Encoding: "ebcdic"}, wantErr: `csv_profiles.sap.encoding: must be`},
+		{name: "date format", c: Spec{DateFormat: "YYYY-QQ-DD"}, wantErr: `csv_profiles.sap.date_format: unexpected "Q"`},
+		{name: "date format twice", c: Spec{DateFormat: "DD.MM.DD"}, wantErr: `must contain the year, month and day once each`},
+		{name: "quote is delimiter", c: Spec{Quote: str(",")}, wantErr: `csv_profiles.sap.quote: must be one ASCII punctuation character`},
+		{name: "quote letter", c: Spec{Quote: str("q")}, wantErr: `csv_profiles.sap.quote:`},
+		{name: "skip rows", c: Spec{SkipRows: -1}, wantErr: `csv_profiles.sap.skip_rows: must be >= 0`},
+		{name: "unknown column", c: Spec{Columns: map[string]any{"betrag": "x"}}, wantErr: `csv_profiles.sap.columns.betrag: unknown column`},
+		{name: "bad column value", c: Spec{Columns: map[string]any{"amount": 1.5}}, wantErr: `csv_profiles.sap.columns.amount: must be a header name (string) or a 1-based position (integer) (got 1.5)`},
+		{name: "position zero", c: Spec{Columns: map[string]any{"amount": 0}}, wantErr: `csv_profiles.sap.columns.amount: position must be >= 1`},
+		{name: "headerless needs positions", c: Spec{Header: &no, Columns: map[string]any{"amount": 1}},
 			wantErr: `csv_profiles.sap.columns: without a header every used column needs a position; missing external_id, currency`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := ProfileFromConfig("sap", tt.c)
+			p, err := ProfileFromSpec("sap", tt.c)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.wantErr)
@@ -291,12 +285,6 @@ func TestProfileFromConfig(t *testing.T) {
 			tt.check(t, p)
 		})
 	}
-}
-
-func TestProfile_ColumnsMatchConfig(t *testing.T) {
-	// config validates [csv_profiles] column names against its own list;
-	// both must name the same columns or a valid config fails here.
-	assert.Equal(t, config.ColumnNames, defaultLayout.names)
 }
 
 func TestGoDateLayout(t *testing.T) {

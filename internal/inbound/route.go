@@ -95,5 +95,9 @@ func CSVProfile(cfg *config.Config, r *config.Route) (csvpay.Profile, error) {
 	case r.CSVProfile == "":
 		return csvpay.DefaultProfile(), nil
 	}
-	return csvpay.ProfileFromConfig(r.CSVProfile, p)
+	return csvpay.ProfileFromSpec(r.CSVProfile, csvpay.Spec{
+		Delimiter: p.Delimiter, Decimal: p.Decimal, Thousands: p.Thousands,
+		DateFormat: p.DateFormat, Encoding: p.Encoding, Header: p.Header,
+		Quote: p.Quote, SkipRows: p.SkipRows, Columns: p.Columns,
+	})
 }

@@ -4,18 +4,30 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/atlarbridge/bridge/internal/config"
 )
 
-// ProfileFromConfig builds a profile from a [csv_profiles.NAME] table.
-// Errors name the key: `csv_profiles.NAME.delimiter: ...`.
+// Spec is a layout as an operator writes it (a [csv_profiles.NAME] table):
+// strings for characters, a date format by name, columns by header name or
+// position. The caller maps its configuration to it, so this package does
+// not know the config file.
+type Spec struct {
+	Delimiter, Decimal, Thousands string
+	DateFormat, Encoding          string
+	Header                        *bool   // nil: true
+	Quote                         *string // nil: `"`; "" or "none": no quoting
+	SkipRows                      int
+	// Columns maps our column names to the file's header name (string) or
+	// 1-based position (int or int64).
+	Columns map[string]any
+}
+
+// ProfileFromSpec builds a profile from a spec. Errors name the key as the
+// operator wrote it: `csv_profiles.NAME.delimiter: ...`.
 //
-// Unset keys take DefaultProfile's values; quote = "" (or "none") disables
-// quoting. Column values are header names (strings) or 1-based positions
-// (integers). config.Validate checks the same rules with file and line;
-// this check is for profiles that did not come through it.
-func ProfileFromConfig(name string, c config.CSVProfile) (Profile, error) {
+// Unset keys take DefaultProfile's values. The config's own validation
+// checks the same rules with file and line; this check is for profiles that
+// did not come through it.
+func ProfileFromSpec(name string, c Spec) (Profile, error) {
 	p := DefaultProfile()
 	p.Name = name
 	key := func(k string) string { return "csv_profiles." + name + "." + k }
