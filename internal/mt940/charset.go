@@ -1,0 +1,87 @@
+package mt940
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// isX reports whether r is in the SWIFT X character set (without CR LF):
+// a-z A-Z 0-9 / - ? : ( ) . , ' + and space.
+func isX(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return true
+	}
+	return strings.ContainsRune("/-?:().,'+ ", r)
+}
+
+// translit spells letters outside X the way German and other European
+// banks do (DK convention for umlauts); letters not listed lose their
+// accents through Unicode decomposition (é→e, ç→c, ñ→n).
+var translit = map[rune]string{
+	'ä': "ae", 'ö': "oe", 'ü': "ue", 'Ä': "AE", 'Ö': "OE", 'Ü': "UE", 'ß': "ss", 'ẞ': "SS",
+	'Æ': "AE", 'æ': "ae", 'Ø': "O", 'ø': "o", 'Œ': "OE", 'œ': "oe", 'Å': "A", 'å': "a",
+	'Ł': "L", 'ł': "l", 'Đ': "D", 'đ': "d", 'Þ': "TH", 'þ': "th", 'ð': "d",
+	'&': "+", '_': "-", '"': "'", '€': "EUR",
+}
+
+// latinOK reports whether r may stay as it is when the profile keeps
+// Latin-1 letters (KeepLatin1): letters of ISO-8859-1, which windows-1252
+// and UTF-8 can also carry.
+func latinOK(r rune) bool {
+	return r >= 0xC0 && r <= 0xFF && r != 0xD7 && r != 0xF7 && unicode.IsLetter(r)
+}
+
+// toX returns s in the SWIFT X character set: letters transliterated,
+// white space (tabs, line breaks, no-break spaces) as one space, any other
+// character as '.'. keepLatin1 keeps Latin-1 letters (a profile option for
+// German ERPs that read umlauts). Text already in X is returned as is.
+func toX(s string, keepLatin1 bool) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || !isX(rune(c)) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s {
+		switch {
+		case isX(r):
+			b.WriteRune(r)
+		case keepLatin1 && latinOK(r):
+			b.WriteRune(r)
+		case translit[r] != "":
+			b.WriteString(translit[r])
+		case unicode.IsSpace(r):
+			b.WriteByte(' ')
+		case unicode.IsLetter(r):
+			b.WriteString(stripAccents(r))
+		default:
+			b.WriteByte('.')
+		}
+	}
+	return b.String()
+}
+
+// stripAccents decomposes r and keeps its X base letters; '.' when
+// nothing of it is in X (a letter of another script).
+func stripAccents(r rune) string {
+	var b strings.Builder
+	for _, d := range norm.NFD.String(string(r)) {
+		if isX(d) {
+			b.WriteRune(d)
+		}
+	}
+	if b.Len() == 0 {
+		return "."
+	}
+	return b.String()
+}
