@@ -5,7 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/atlarbridge/bridge/internal/translit"
 )
 
 // isX reports whether r is in the SWIFT X character set (without CR LF):
@@ -16,16 +16,6 @@ func isX(r rune) bool {
 		return true
 	}
 	return strings.ContainsRune("/-?:().,'+ ", r)
-}
-
-// translit spells letters outside X the way German and other European
-// banks do (DK convention for umlauts); letters not listed lose their
-// accents through Unicode decomposition (é→e, ç→c, ñ→n).
-var translit = map[rune]string{
-	'ä': "ae", 'ö': "oe", 'ü': "ue", 'Ä': "AE", 'Ö': "OE", 'Ü': "UE", 'ß': "ss", 'ẞ': "SS",
-	'Æ': "AE", 'æ': "ae", 'Ø': "O", 'ø': "o", 'Œ': "OE", 'œ': "oe", 'Å': "A", 'å': "a",
-	'Ł': "L", 'ł': "l", 'Đ': "D", 'đ': "d", 'Þ': "TH", 'þ': "th", 'ð': "d",
-	'&': "+", '_': "-", '"': "'", '€': "EUR",
 }
 
 // latinOK reports whether r may stay as it is when the profile keeps
@@ -58,30 +48,15 @@ func toX(s string, keepLatin1 bool) string {
 			b.WriteRune(r)
 		case keepLatin1 && latinOK(r):
 			b.WriteRune(r)
-		case translit[r] != "":
-			b.WriteString(translit[r])
 		case unicode.IsSpace(r):
 			b.WriteByte(' ')
-		case unicode.IsLetter(r):
-			b.WriteString(stripAccents(r))
 		default:
-			b.WriteByte('.')
+			if t, ok := translit.Rune(r); ok {
+				b.WriteString(t)
+			} else {
+				b.WriteByte('.')
+			}
 		}
-	}
-	return b.String()
-}
-
-// stripAccents decomposes r and keeps its X base letters; '.' when
-// nothing of it is in X (a letter of another script).
-func stripAccents(r rune) string {
-	var b strings.Builder
-	for _, d := range norm.NFD.String(string(r)) {
-		if isX(d) {
-			b.WriteRune(d)
-		}
-	}
-	if b.Len() == 0 {
-		return "."
 	}
 	return b.String()
 }
