@@ -76,12 +76,16 @@ func (o Options) normalise() (Options, error) {
 // leading or trailing blanks, at most n characters.
 func field(s string, n int) string {
 	s = translit.ASCII(s)
-	s = strings.Join(strings.Fields(strings.NewReplacer(",", " ", "/", " ").Replace(s)), " ")
+	if strings.ContainsAny(s, ",/") || strings.Contains(s, "  ") || strings.TrimSpace(s) != s {
+		s = strings.Join(strings.Fields(delimiters.Replace(s)), " ")
+	}
 	if len(s) > n {
 		s = strings.TrimSpace(s[:n])
 	}
 	return s
 }
+
+var delimiters = strings.NewReplacer(",", " ", "/", " ")
 
 // text makes s a 16 record's text: ASCII, may hold ',' and '/' but not
 // start with '/'.
@@ -94,16 +98,18 @@ func text(s string) string {
 type writer struct {
 	bw      *bufio.Writer
 	o       Options
-	records int64 // physical records since the last reset point
+	records int64 // physical records written so far
 	err     error
+	buf     []byte   // the physical record being built, reused
+	fields  []string // a 16 record's fields, reused
 }
 
-func (w *writer) physical(s string) {
+func (w *writer) physical(b []byte) {
 	if w.err != nil {
 		return
 	}
 	w.records++
-	if _, err := w.bw.WriteString(s); err != nil {
+	if _, err := w.bw.Write(b); err != nil {
 		w.err = err
 		return
 	}
@@ -120,39 +126,40 @@ func (w *writer) record(fields []string, txt *string) {
 	if limit < 0 {
 		limit = 1 << 30
 	}
-	cur := fields[0]
+	b := append(w.buf[:0], fields[0]...)
+	defer func() { w.buf = b }()
 	for _, f := range fields[1:] {
 		// Room for ",f" and the '/' a break would need.
-		if len(cur)+1+len(f)+1 > limit {
-			w.physical(cur + "/")
-			cur = "88," + f
+		if len(b)+1+len(f)+1 > limit {
+			w.physical(append(b, '/'))
+			b = append(append(b[:0], "88,"...), f...)
 			continue
 		}
-		cur += "," + f
+		b = append(append(b, ','), f...)
 	}
 	if txt == nil {
-		w.physical(cur + "/")
+		w.physical(append(b, '/'))
 		return
 	}
 	if *txt == "" {
-		w.physical(cur + ",/")
+		w.physical(append(b, ",/"...))
 		return
 	}
 	rest := *txt
-	if len(cur)+2 > limit {
-		w.physical(cur + "/")
-		cur = "88"
+	if len(b)+2 > limit {
+		w.physical(append(b, '/'))
+		b = append(b[:0], "88"...)
 	}
-	cur += ","
+	b = append(b, ',')
 	for {
-		n := min(limit-len(cur), len(rest))
-		cur += rest[:n]
+		n := min(limit-len(b), len(rest))
+		b = append(b, rest[:n]...)
 		rest = rest[n:]
-		w.physical(cur)
+		w.physical(b)
 		if rest == "" {
 			return
 		}
-		cur = "88,"
+		b = append(b[:0], "88,"...)
 	}
 }
 
@@ -241,7 +248,7 @@ func account(ctx context.Context, wr *writer, st *bankstmt.Statement) (int64, er
 			return 0, ctx.Err()
 		}
 		e := &st.Entries[i]
-		f := []string{"16", typeCode(e), amount(e.Amount)}
+		f := append(wr.fields[:0], "16", typeCode(e), amount(e.Amount))
 		if !e.ValueDate.IsZero() && !e.ValueDate.Equal(e.BookingDate) {
 			f = append(f, "V", e.ValueDate.Format("060102"), "")
 		} else {
@@ -249,6 +256,7 @@ func account(ctx context.Context, wr *writer, st *bankstmt.Statement) (int64, er
 		}
 		f = append(f, field(e.BankRef, 32), field(e.EndToEndID, 35))
 		txt := detailText(e)
+		wr.fields = f
 		wr.record(f, &txt)
 		total += e.Amount
 	}

@@ -83,23 +83,21 @@ func entry(w *writer, e *bankstmt.Entry, ccy string, interim bool, o Options) er
 		}
 	}
 	c := codeOf(e)
-	var b strings.Builder
-	b.Grow(70)
-	b.WriteString(":61:")
-	b.WriteString(e.ValueDate.Format("060102"))
-	b.WriteString(e.BookingDate.Format("0102"))
-	b.WriteString(dc)
-	b.WriteString(a)
-	b.WriteString(c.swift)
-	b.WriteString(ownerRef(e.EndToEndID))
+	b := w.scratch[:0]
+	b = append(b, ":61:"...)
+	b = e.ValueDate.AppendFormat(b, "060102")
+	b = e.BookingDate.AppendFormat(b, "0102")
+	b = append(b, dc...)
+	b = append(b, a...)
+	b = append(b, c.swift...)
+	b = append(b, ownerRef(e.EndToEndID)...)
 	if r := bankRef(e.BankRef); r != "" {
-		b.WriteString("//")
-		b.WriteString(r)
+		b = append(b, "//"...)
+		b = append(b, r...)
 	}
-	w.line(b.String())
-	for _, l := range info86(e, c, o.KeepLatin1) {
-		w.line(l)
-	}
+	w.scratch = b
+	w.lineBytes(b)
+	info86(w, e, c, o.KeepLatin1)
 	return nil
 }
 
@@ -111,85 +109,117 @@ const (
 	subfieldLen = 27
 )
 
-// info86 builds the structured (DK) :86: of an entry: GVC, ?00 posting
+// sub is one DK subfield: its tag (?20) and value.
+type sub struct{ tag, val string }
+
+var purposeTags = [...]string{"?20", "?21", "?22", "?23", "?24", "?25", "?26", "?27", "?28", "?29"}
+
+// info86 writes the structured (DK) :86: of an entry: GVC, ?00 posting
 // text, ?20-?29 purpose with EREF+ first (so it is never the part cut),
 // MREF+, SVWZ+ remittance text, ?30 BIC, ?31 IBAN, ?32/?33 name. When it
 // would need more than 6 lines the purpose is shortened from its end.
-func info86(e *bankstmt.Entry, c code, keepLatin1 bool) []string {
+func info86(w *writer, e *bankstmt.Entry, c code, keepLatin1 bool) {
 	clean := func(s string) string {
 		// '?' starts a DK subfield: never inside data.
-		return strings.TrimSpace(strings.ReplaceAll(toX(s, keepLatin1), "?", "."))
+		s = toX(s, keepLatin1)
+		if strings.IndexByte(s, '?') >= 0 {
+			s = strings.ReplaceAll(s, "?", ".")
+		}
+		return strings.TrimSpace(s)
 	}
 	// Each SEPA key starts its own subfield, as German banks write them;
 	// a long value runs on into the next one.
-	var chunks []string
+	chunks := w.chunks[:0]
 	if e.EndToEndID != "" {
-		chunks = append(chunks, split("EREF+"+clean(e.EndToEndID), subfieldLen, 10)...)
+		chunks = split(chunks, "EREF+"+clean(e.EndToEndID), subfieldLen)
 	}
 	if e.MandateID != "" {
-		chunks = append(chunks, split("MREF+"+clean(e.MandateID), subfieldLen, 10)...)
+		chunks = split(chunks, "MREF+"+clean(e.MandateID), subfieldLen)
 	}
 	text := e.Remittance
 	if text == "" {
 		text = e.AddtlInfo
 	}
 	if text != "" {
-		chunks = append(chunks, split("SVWZ+"+clean(text), subfieldLen, 10)...)
+		chunks = split(chunks, "SVWZ+"+clean(text), subfieldLen)
 	}
-	chunks = chunks[:min(len(chunks), 10)]
-	tail := []string{}
+	chunks = chunks[:min(len(chunks), len(purposeTags))]
+	w.chunks = chunks
+	subs := w.subs[:0]
+	subs = append(subs, sub{"?00", cut(c.text, subfieldLen)})
+	nPurpose := len(chunks)
+	for i, ch := range chunks {
+		subs = append(subs, sub{purposeTags[i], ch})
+	}
 	if bic := clean(e.CounterpartBIC); bic != "" {
-		tail = append(tail, "?30"+cut(bic, 11))
+		subs = append(subs, sub{"?30", cut(bic, 11)})
 	}
 	if iban := clean(e.CounterpartIBAN); iban != "" {
-		tail = append(tail, "?31"+cut(iban, 34))
+		subs = append(subs, sub{"?31", cut(iban, 34)})
 	}
-	for i, n := range split(clean(e.CounterpartName), subfieldLen, 2) {
-		tail = append(tail, "?3"+string(rune('2'+i))+n)
-	}
-	for {
-		parts := []string{"?00" + cut(c.text, subfieldLen)}
-		for i, ch := range chunks {
-			parts = append(parts, "?2"+string(rune('0'+i))+ch)
+	if name := clean(e.CounterpartName); name != "" {
+		names := split(nil, name, subfieldLen)
+		subs = append(subs, sub{"?32", names[0]})
+		if len(names) > 1 {
+			subs = append(subs, sub{"?33", names[1]})
 		}
-		parts = append(parts, tail...)
-		lines := pack(c.gvc, parts)
-		if len(lines) <= maxLines86 || len(chunks) == 0 {
-			if len(lines) > maxLines86 {
-				lines = lines[:maxLines86]
+	}
+	w.subs = subs
+	// Drop purpose chunks from the end (never EREF+'s first) until the
+	// field fits 6 lines.
+	for nPurpose > 1 && lines86(c.gvc, subs) > maxLines86 {
+		subs = append(subs[:nPurpose], subs[nPurpose+1:]...)
+		nPurpose--
+	}
+	b := append(w.scratch[:0], ":86:"...)
+	b = append(b, c.gvc...)
+	n, lines := utf8.RuneCountInString(c.gvc), 1
+	for _, sb := range subs {
+		l := len(sb.tag) + utf8.RuneCountInString(sb.val)
+		if n+l > lineLen {
+			if lines == maxLines86 {
+				break
 			}
-			lines[0] = ":86:" + lines[0]
-			return lines
+			w.lineBytes(b)
+			b, n, lines = b[:0], 0, lines+1
 		}
-		chunks = chunks[:len(chunks)-1]
+		b = append(b, sb.tag...)
+		b = append(b, sb.val...)
+		n += l
 	}
+	w.scratch = b
+	w.lineBytes(b)
 }
 
-// split cuts s into at most n pieces of size characters (DK readers join
+// lines86 is how many lines the subfields take when packed after gvc.
+func lines86(gvc string, subs []sub) int {
+	n, lines := len(gvc), 1
+	for _, sb := range subs {
+		l := len(sb.tag) + utf8.RuneCountInString(sb.val)
+		if n+l > lineLen {
+			n, lines = 0, lines+1
+		}
+		n += l
+	}
+	return lines
+}
+
+// split appends s cut into pieces of size characters (DK readers join
 // them without a separator, so cutting mid-word loses nothing).
-func split(s string, size, n int) []string {
-	var out []string
+func split(out []string, s string, size int) []string {
+	if len(s) == utf8.RuneCountInString(s) {
+		for len(s) > 0 {
+			k := min(size, len(s))
+			out = append(out, s[:k])
+			s = s[k:]
+		}
+		return out
+	}
 	r := []rune(s)
-	for len(r) > 0 && len(out) < n {
+	for len(r) > 0 {
 		k := min(size, len(r))
 		out = append(out, string(r[:k]))
 		r = r[k:]
 	}
 	return out
-}
-
-// pack lays the subfields out on lines of at most 65 characters, breaking
-// between subfields, so every continuation line starts with '?' (never
-// ':' or '-', which would read as a new field or the end).
-func pack(first string, parts []string) []string {
-	lines := []string{first}
-	for _, p := range parts {
-		cur := &lines[len(lines)-1]
-		if utf8.RuneCountInString(*cur)+utf8.RuneCountInString(p) <= lineLen {
-			*cur += p
-			continue
-		}
-		lines = append(lines, p)
-	}
-	return lines
 }

@@ -99,6 +99,10 @@ type writer struct {
 	tr  io.WriteCloser
 	o   Options
 	err error
+	// Reused per entry, so a long statement does not allocate per line.
+	scratch []byte
+	chunks  []string
+	subs    []sub
 }
 
 func newWriter(w io.Writer, o Options) *writer {
@@ -123,6 +127,17 @@ func (w *writer) line(s string) {
 		return
 	}
 	if _, err := io.WriteString(w.enc, s); err != nil {
+		w.err = err
+		return
+	}
+	_, w.err = io.WriteString(w.enc, w.o.LineEnding)
+}
+
+func (w *writer) lineBytes(b []byte) {
+	if w.err != nil {
+		return
+	}
+	if _, err := w.enc.Write(b); err != nil {
 		w.err = err
 		return
 	}
