@@ -78,6 +78,9 @@ func (c *Config) normaliseReports() {
 		r.LineEnding = lower(r.LineEnding)
 		r.FileName = strings.TrimSpace(r.FileName)
 		trimAll(r.Accounts)
+		if len(r.Accounts) == 0 {
+			r.Accounts = nil // "accounts = []" and no key mean the same: all
+		}
 		if r.LineEnding == "" {
 			r.LineEnding = LineEndingCRLF
 		}
