@@ -58,6 +58,7 @@ func redeliverOffline(ctx context.Context, j *journalAccess, reportID string, lo
 	}
 	out, err := outbound.New(outbound.Options{Journal: j.store, API: api, Layout: layout.Layout{Root: cfg.Storage.Root},
 		Statements: outbound.Statements{Format: cfg.Statements.Format, ExternalIDAsEndToEndID: cfg.Statements.ExternalIDAsEndToEndID},
+		Reports:    outboundReports(cfg),
 		Logger:     slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return "", err

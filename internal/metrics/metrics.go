@@ -33,6 +33,8 @@ type Metrics struct {
 	sftpAuthFailures prometheus.Counter
 	stuckFiles       prometheus.Gauge
 	statementAge     *prometheus.GaugeVec
+	reportsHeld      *prometheus.CounterVec
+	reportAge        *prometheus.GaugeVec
 }
 
 // New registers the metrics; src feeds the scrape-time gauges.
@@ -69,6 +71,8 @@ func New(src Source) *Metrics {
 			Name: "bridge_statement_age_seconds", Help: "Time since the last statement delivered per account.",
 		}, []string{"account"}),
 	}
+	m.reportsHeld, m.reportAge = newReportMetrics()
+	m.reg.MustRegister(m.reportsHeld, m.reportAge)
 	m.reg.MustRegister(m.atlarCalls, m.atlarDuration, m.atlarRetries, m.submitLatency, m.delivered,
 		m.sftpSessions, m.sftpAuthFailures, m.stuckFiles, m.statementAge,
 		&journalCollector{src: src},
