@@ -103,6 +103,21 @@
 //     are listed oldest first. The instruction upload is multipart/form-data
 //     with parts file and fileContentType
 //     (application/vnd.iso20022.pain.001.001.NN+xml).
+//   - Bank reporting ([[reports]]: MT940, BAI2, CSV) is rendered by the
+//     bridge from the statement content (camt.053) of each report, so the
+//     formats agree with the camt.053 by construction. Assumed of Atlar:
+//     one report is one account's statement (a single Stmt) whose OPBD
+//     plus its entries is its CLBD (CLAV, when present, is the closing
+//     available balance); with externalIdAsEndToEndId=true every entry
+//     booked from a payment the bridge submitted carries that payment's
+//     externalId as EndToEndId; an account's reports, ordered by created,
+//     are its statements in order (the next one opens with the previous
+//     closing), which the :28C: numbering relies on. The fake's reports
+//     satisfy all three. The fake does not serve the Financial Data
+//     transactions and balances endpoints or raw bank statements
+//     (GET /connectivity/v2beta/connections/{cid}/reports/{rid}/bank-statement):
+//     the intraday formats (MT942, camt.052), camt.054 and raw that need
+//     them are not built yet.
 //   - A multipart batch upload's JSON file holds either the payments array
 //     or an object shaped like the JSON request. CSV batch files are not
 //     supported (400).
