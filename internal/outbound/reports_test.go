@@ -35,19 +35,20 @@ var allReports = []Report{
 }
 
 type reportsWorld struct {
-	clock *clockwork.FakeClock
-	fake  *atlartest.Server
-	api   *atlar.Client
-	lay   layout.Layout
-	store *state.Store
-	log   *sharedtest.LogBuffer
+	seedDays int
+	clock    *clockwork.FakeClock
+	fake     *atlartest.Server
+	api      *atlar.Client
+	lay      layout.Layout
+	store    *state.Store
+	log      *sharedtest.LogBuffer
 }
 
-func newReportsWorld(t *testing.T) *reportsWorld {
+func newReportsWorld(t *testing.T, seedDays int) *reportsWorld {
 	t.Helper()
-	w := &reportsWorld{clock: clockwork.NewFakeClockAt(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)), log: &sharedtest.LogBuffer{}}
+	w := &reportsWorld{seedDays: seedDays, clock: clockwork.NewFakeClockAt(time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)), log: &sharedtest.LogBuffer{}}
 	var url string
-	w.fake, url = atlartest.NewTest(t, atlartest.Options{Clock: w.clock, SeedDays: 3})
+	w.fake, url = atlartest.NewTest(t, atlartest.Options{Clock: w.clock, SeedDays: w.seedDays})
 	var err error
 	w.api, err = atlar.New(atlar.Config{BaseURL: url, AccessKey: "demo-key", Secret: "demo-secret", Clock: w.clock})
 	require.NoError(t, err)
@@ -101,7 +102,7 @@ func read(t *testing.T, path string) []byte {
 // day opens with the previous day's closing; and that a restarted bridge
 // writes nothing twice.
 func TestReports_CrossFormat(t *testing.T) {
-	w := newReportsWorld(t)
+	w := newReportsWorld(t, 3)
 	ob := w.outbound(t, w.api, allReports)
 	require.NoError(t, ob.PollStatements(t.Context()))
 
@@ -265,7 +266,7 @@ func (u unbalancedAtlar) ReportContent(context.Context, string, string, string, 
 // once, recorded in the journal and counted; the camt.053 itself (Atlar's
 // document) is still delivered.
 func TestReports_HeldWhenNotAddingUp(t *testing.T) {
-	w := newReportsWorld(t)
+	w := newReportsWorld(t, 3)
 	st := camt053.Statement{MsgID: "M1", ID: "S1", CreatedAt: w.clock.Now(), From: w.clock.Now().Add(-24 * time.Hour), To: w.clock.Now(),
 		Account: camt053.Account{IBAN: atlartest.SeedEURIBAN, Currency: "EUR"}, Opening: 10000, Closing: 10001,
 		Entries: []camt053.Entry{{Amount: 500, Currency: "EUR", Credit: true, BookingDate: "2026-03-10", EndToEndID: "E1"}}}
