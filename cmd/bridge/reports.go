@@ -1,7 +1,13 @@
 package main
 
 import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/config"
@@ -40,4 +46,52 @@ func (a *app) reportAges(now time.Time) {
 		}
 		a.metrics.SetReportAge(name, acct, now.Sub(t))
 	}
+}
+
+// reportStatus is one [[reports]] entry's newest delivery for an account
+// in `bridge status`.
+type reportStatus struct {
+	Report  string `json:"report"`
+	Account string `json:"account"`
+	Last    string `json:"lastDelivered"`
+}
+
+// addReportStatus adds the newest report per name and account, and a
+// warning for each statement held because it does not add up.
+func addReportStatus(s stateReader, st *statusReport) error {
+	last, err := s.MetaPrefix(outbound.MetaReportLast)
+	if err != nil {
+		return err
+	}
+	for k, v := range last {
+		name, acct, _ := strings.Cut(k, ".")
+		st.Reports = append(st.Reports, reportStatus{Report: name, Account: acct, Last: v})
+	}
+	slices.SortFunc(st.Reports, func(a, b reportStatus) int {
+		return cmp.Or(cmp.Compare(a.Report, b.Report), cmp.Compare(a.Account, b.Account))
+	})
+	held, err := s.MetaPrefix(outbound.MetaReportHeld)
+	if err != nil {
+		return err
+	}
+	keys := slices.Sorted(maps.Keys(held))
+	for _, k := range keys {
+		if why := held[k]; why != "" {
+			name, id, _ := strings.Cut(k, ".")
+			st.Warnings = append(st.Warnings, fmt.Sprintf("report %s of statement %s held: %s", name, id, why))
+		}
+	}
+	return nil
+}
+
+func printReportStatus(w io.Writer, st *statusReport) {
+	if len(st.Reports) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Reports (newest per account):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, r := range st.Reports {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.Report, r.Account, r.Last)
+	}
+	_ = tw.Flush()
 }

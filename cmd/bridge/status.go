@@ -32,6 +32,9 @@ type statusReport struct {
 	PendingDeliveries int          `json:"pendingDeliveries"`
 	Service           string       `json:"service,omitempty"` // what the OS service manager says; filled in by the CLI
 	Warnings          []string     `json:"warnings,omitempty"`
+
+	// Reports is the newest [[reports]] delivery per name and account.
+	Reports []reportStatus `json:"reports,omitempty"`
 }
 
 // fileSummary is one line of `bridge files`.
@@ -106,6 +109,9 @@ func buildStatus(s stateReader, cfg *config.Config, running bool) (*statusReport
 					acct, age.Round(time.Minute), gap))
 			}
 		}
+	}
+	if err := addReportStatus(s, st); err != nil {
+		return nil, err
 	}
 	pending, err := s.PendingDeliveries()
 	if err != nil {
@@ -228,6 +234,7 @@ func printStatus(w io.Writer, st *statusReport) {
 	}
 	fmt.Fprintf(w, "Last statement poll: %s %s\n", orDefault(st.LastStatementPoll, "never"), st.LastStatementRun)
 	fmt.Fprintf(w, "Outbox files being written: %d\n", st.PendingDeliveries)
+	printReportStatus(w, st)
 	if st.Service != "" {
 		fmt.Fprintf(w, "Service:             %s\n", st.Service)
 	}
