@@ -135,6 +135,11 @@ encoding = "utf-8"
 name = "balances"
 format = "csv-balances"
 
+[[reports]]
+name = "camt054"
+format = "camt.054"
+version = "camt.054.001.02"
+
 [results]
 poll_interval = "1s"
 max_poll = "5s"

@@ -16,15 +16,16 @@ const (
 	ReportBAI2            = "bai2"
 	ReportCSVTransactions = "csv-transactions"
 	ReportCSVBalances     = "csv-balances"
+	ReportCamt054         = "camt.054"
 )
 
 // ReportFormats are the formats [[reports]] supports today. SPEC §5a also
 // names mt942, camt.052, camt.054 and raw: they are refused with a clear
 // error until they are built.
-var ReportFormats = []string{ReportCamt053, ReportMT940, ReportBAI2, ReportCSVTransactions, ReportCSVBalances}
+var ReportFormats = []string{ReportCamt053, ReportMT940, ReportBAI2, ReportCSVTransactions, ReportCSVBalances, ReportCamt054}
 
 // reportsPlanned are formats of SPEC §5a not built yet.
-var reportsPlanned = []string{"mt942", "camt.052", "camt.054", "raw"}
+var reportsPlanned = []string{"mt942", "camt.052", "raw"}
 
 // Report is one [[reports]] entry: a format written into outbox/<name>/.
 type Report struct {
@@ -87,6 +88,9 @@ func (c *Config) normaliseReports() {
 		if r.Format == ReportCamt053 && r.Version == "" {
 			r.Version = Camt053V02
 		}
+		if r.Format == ReportCamt054 && r.Version == "" {
+			r.Version = "camt.054.001.02"
+		}
 		if r.Encoding == "" {
 			switch r.Format {
 			case ReportMT940, ReportBAI2:
@@ -141,10 +145,13 @@ func (v *checker) reports() {
 		default:
 			v.oneOf(key("format"), r.Format, ReportFormats...)
 		}
-		if r.Format == ReportCamt053 {
+		switch {
+		case r.Format == ReportCamt053:
 			v.oneOf(key("version"), r.Version, Camt053V02, Camt053V03, Camt053V04, Camt053V08)
-		} else if r.Version != "" {
-			v.fail(key("version"), "only for format \"camt.053\" (got %q)", r.Version)
+		case r.Format == ReportCamt054:
+			v.oneOf(key("version"), r.Version, "camt.054.001.02", "camt.054.001.08")
+		case r.Version != "":
+			v.fail(key("version"), "only for formats \"camt.053\" and \"camt.054\" (got %q)", r.Version)
 		}
 		switch r.Format {
 		case ReportMT940:

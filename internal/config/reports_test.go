@@ -12,19 +12,19 @@ func TestConfig_Validate_Reports(t *testing.T) {
 	runValidateCases(t, []validateCase{
 		{name: "MT940", doc: minimal + "[[reports]]\nname = \"mt940\"\nformat = \"MT940\"\nencoding = \"Windows-1252\"\nkeep_latin1 = true\n"},
 		{name: "AllFormats", doc: minimal + "[[reports]]\nname = \"a\"\nformat = \"bai2\"\n[[reports]]\nname = \"b\"\nformat = \"csv-transactions\"\n" +
-			"[[reports]]\nname = \"c\"\nformat = \"csv-balances\"\nline_ending = \"LF\"\n[[reports]]\nname = \"d\"\nformat = \"camt.053\"\nversion = \"camt.053.001.08\"\n"},
+			"[[reports]]\nname = \"c\"\nformat = \"csv-balances\"\nline_ending = \"LF\"\n[[reports]]\nname = \"d\"\nformat = \"camt.053\"\nversion = \"camt.053.001.08\"\n[[reports]]\nname = \"e\"\nformat = \"camt.054\"\nversion = \"camt.054.001.08\"\n"},
 		{
 			name: "NameAndFormat",
 			doc:  minimal + "[[reports]]\nname = \"../x\"\nformat = \"mt941\"\n",
 			want: []string{
 				`config.toml:9: reports[0].name: must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (got "../x")`,
-				`config.toml:10: reports[0].format: must be one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances" (got "mt941")`,
+				`config.toml:10: reports[0].format: must be one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances", "camt.054" (got "mt941")`,
 			},
 		},
 		{
 			name: "Planned",
 			doc:  minimal + "[[reports]]\nname = \"intraday\"\nformat = \"mt942\"\n",
-			want: []string{`config.toml:10: reports[0].format: "mt942" is not supported by this version yet; supported: one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances"`},
+			want: []string{`config.toml:10: reports[0].format: "mt942" is not supported by this version yet; supported: one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances", "camt.054"`},
 		},
 		{
 			name: "OwnFolderAndDuplicate",
@@ -48,7 +48,7 @@ func TestConfig_Validate_Reports(t *testing.T) {
 			doc:  minimal + "[[reports]]\nname = \"a\"\nformat = \"mt940\"\nencoding = \"ebcdic\"\nversion = \"camt.053.001.02\"\nline_ending = \"cr\"\nkeep_latin1 = true\n",
 			want: []string{
 				`config.toml:11: reports[0].encoding: must be one of "ascii", "windows-1252", "iso-8859-1", "utf-8" (got "ebcdic")`,
-				`config.toml:12: reports[0].version: only for format "camt.053" (got "camt.053.001.02")`,
+				`config.toml:12: reports[0].version: only for formats "camt.053" and "camt.054" (got "camt.053.001.02")`,
 				`config.toml:13: reports[0].line_ending: must be "crlf" or "lf" (got "cr")`,
 			},
 		},

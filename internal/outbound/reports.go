@@ -26,6 +26,9 @@ const (
 	ReportBAI2            = "bai2"
 	ReportCSVTransactions = "csv-transactions"
 	ReportCSVBalances     = "csv-balances"
+	// ReportCamt054 is a debit/credit notification per statement, one
+	// entry per booked transaction.
+	ReportCamt054 = "camt.054"
 )
 
 // Report is one [[reports]] entry: Atlar's statements rendered in one
@@ -78,6 +81,7 @@ type reportSource struct {
 	connID string
 	r      atlar.Report
 	raw    map[string][]byte // camt.053 by version
+	camt   *camt053.Statement
 	st     *bankstmt.Statement
 	err    error
 }
@@ -123,7 +127,7 @@ func (src *reportSource) statement(ctx context.Context, ob *Outbound) (*bankstmt
 		src.err = fmt.Errorf("report %s: %w", src.r.ID, err)
 		return nil, src.err
 	}
-	src.st = &st
+	src.st, src.camt = &st, &stmts[0]
 	return src.st, nil
 }
 
@@ -330,6 +334,21 @@ func (ob *Outbound) renderReport(ctx context.Context, buf *bytes.Buffer, rep *Re
 	switch rep.Format {
 	case ReportCamt053:
 		data, err := src.content(ctx, ob, rep.Version)
+		if err != nil {
+			return err
+		}
+		buf.Write(data)
+		return nil
+	case ReportCamt054:
+		// The statement's entries, as Atlar's camt.053 has them, as a
+		// notification: ASSUMPTION (Atlar) a booked transaction is
+		// notified with the statement that books it (the fake has no
+		// Financial Data transactions feed to notify earlier).
+		n := *src.camt
+		n.MsgID = "NTF" + strings.ReplaceAll(src.r.ID, "-", "")
+		n.ID = n.MsgID
+		n.CreatedAt = ob.clock.Now().UTC()
+		data, err := camt053.RenderNotification(rep.Version, n)
 		if err != nil {
 			return err
 		}

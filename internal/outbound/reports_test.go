@@ -32,6 +32,7 @@ var allReports = []Report{
 	{Name: "transactions", Format: ReportCSVTransactions, LineEnding: "\r\n", FileName: "{account}_{date}_{seq}.csv"},
 	{Name: "balances", Format: ReportCSVBalances, LineEnding: "\n", FileName: "{date}_{account}_{id}.csv"},
 	{Name: "camt053-v08", Format: ReportCamt053, Version: camt053.V08, FileName: "{account}_{date}_{seq}.xml"},
+	{Name: "camt054", Format: ReportCamt054, Version: camt053.Notification02, FileName: "{account}_{date}_{seq}.xml"},
 }
 
 type reportsWorld struct {
@@ -206,6 +207,18 @@ func TestReports_CrossFormat(t *testing.T) {
 		st := camt[day{rows[1][0], rows[1][2]}]
 		assert.Equal(t, money.Format(st.Opening, st.Currency), rows[1][4], name)
 		assert.Equal(t, money.Format(st.Closing, st.Currency), rows[1][5], name)
+	}
+	for _, name := range files(t, w.lay.Abs("outbox/camt054")) {
+		doc := read(t, filepath.Join(w.lay.Abs("outbox/camt054"), name))
+		sharedtest.XMLLint(t, doc, sharedtest.XSD(t, camt053.Notification02+".xsd"))
+		parts := strings.Split(name, "_")
+		st := camt[day{parts[0], parts[1]}]
+		assert.Equal(t, len(st.Entries), strings.Count(string(doc), "<Ntry>"), name)
+		for _, e := range st.Entries {
+			if e.EndToEndID != "" {
+				assert.Contains(t, string(doc), "<EndToEndId>"+e.EndToEndID+"</EndToEndId>", name)
+			}
+		}
 	}
 	for _, name := range files(t, w.lay.Abs("outbox/camt053-v08")) {
 		doc := read(t, filepath.Join(w.lay.Abs("outbox/camt053-v08"), name))

@@ -103,7 +103,7 @@
 //     are listed oldest first. The instruction upload is multipart/form-data
 //     with parts file and fileContentType
 //     (application/vnd.iso20022.pain.001.001.NN+xml).
-//   - Bank reporting ([[reports]]: MT940, BAI2, CSV) is rendered by the
+//   - Bank reporting ([[reports]]: MT940, BAI2, CSV, camt.054) is rendered by the
 //     bridge from the statement content (camt.053) of each report, so the
 //     formats agree with the camt.053 by construction. Assumed of Atlar:
 //     one report is one account's statement (a single Stmt) whose OPBD
@@ -116,8 +116,9 @@
 //     satisfy all three. The fake does not serve the Financial Data
 //     transactions and balances endpoints or raw bank statements
 //     (GET /connectivity/v2beta/connections/{cid}/reports/{rid}/bank-statement):
-//     the intraday formats (MT942, camt.052), camt.054 and raw that need
-//     them are not built yet.
+//     the intraday formats (MT942, camt.052) and raw that need them are not
+//     built yet, and camt.054 notifies a transaction with the statement
+//     that books it (assumed to be as early as Atlar knows it as booked).
 //   - A multipart batch upload's JSON file holds either the payments array
 //     or an object shaped like the JSON request. CSV batch files are not
 //     supported (400).
