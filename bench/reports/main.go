@@ -32,7 +32,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/reportcsv"
 )
 
-var formats = []string{"model-only", "mt940", "bai2", "csv-transactions", "camt053-read"}
+var formats = []string{"model-only", "mt940", "bai2", "csv-transactions", "camt054", "camt053-read"}
 
 func main() {
 	child := flag.String("child", "", "internal: render one format to the file argument")
@@ -108,6 +108,16 @@ func median(v []float64) float64 {
 // writeCamt writes the account-day as Atlar's camt.053.001.02, the input
 // the reports engine reads (camt053.Read) before rendering.
 func writeCamt(path string, n int) error {
+	doc, err := camt053.Render(camt053.V02, camtModel(n))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, doc, 0o600)
+}
+
+// camtModel is the account-day in camt053's model (what camt053.Read
+// gives the engine).
+func camtModel(n int) camt053.Statement {
 	st := bankstmttest.Many(n)
 	c := camt053.Statement{MsgID: "M", ID: "S", CreatedAt: st.CreatedAt, From: st.OpeningDate, To: st.Date,
 		Account: camt053.Account{IBAN: st.IBAN, Currency: st.Currency}, Opening: st.Opening, Closing: st.Closing}
@@ -118,11 +128,7 @@ func writeCamt(path string, n int) error {
 			Domain: e.Domain, Family: e.Family, SubFamily: e.SubFamily,
 			CounterpartName: e.CounterpartName, CounterpartIBAN: e.CounterpartIBAN, CounterpartBIC: e.CounterpartBIC})
 	}
-	doc, err := camt053.Render(camt053.V02, c)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, doc, 0o600)
+	return c
 }
 
 func runChild(format string, n int, path string) error {
@@ -139,6 +145,25 @@ func runChild(format string, n int, path string) error {
 			return err
 		}
 		if _, err := bankstmt.FromCamt053("S", stmts[0]); err != nil {
+			return err
+		}
+		return report(time.Since(start).Seconds())
+	}
+	if format == "camt054" {
+		c := camtModel(n)
+		start := time.Now()
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		err = camt053.WriteNotification(f, camt053.Notification02, c)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
 			return err
 		}
 		return report(time.Since(start).Seconds())

@@ -3,6 +3,7 @@ package camt053
 import (
 	"bytes"
 	"fmt"
+	"io"
 
 	"github.com/atlarbridge/bridge/internal/isoxml"
 )
@@ -27,9 +28,20 @@ var notificationDialects = map[string]string{Notification02: V02, Notification08
 // rules of Render apply to the header and entries; the balances and
 // their dates are not needed.
 func RenderNotification(version string, st Statement) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(2048 + 1536*len(st.Entries))
+	if err := WriteNotification(&buf, version, st); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteNotification is RenderNotification streaming to w: a long
+// notification is never held in memory.
+func WriteNotification(w io.Writer, version string, st Statement) error {
 	base, ok := notificationDialects[version]
 	if !ok {
-		return nil, fmt.Errorf("render %q: %w", version, ErrUnsupportedVersion)
+		return fmt.Errorf("render %q: %w", version, ErrUnsupportedVersion)
 	}
 	d := dialects[base]
 	d.ns = nsPrefix + version
@@ -39,14 +51,12 @@ func RenderNotification(version string, st Statement) ([]byte, error) {
 	if st.ClosingDate == "" && st.To.IsZero() {
 		st.ClosingDate = "1970-01-01"
 	}
-	var buf bytes.Buffer
-	buf.Grow(2048 + 1536*len(st.Entries))
-	r := renderer{x: isoxml.NewWriter(&buf), d: d, notification: true}
+	r := renderer{x: isoxml.NewWriter(w), d: d, notification: true}
 	if err := r.document(st); err != nil {
-		return nil, fmt.Errorf("render %s notification %q: %w", version, st.ID, err)
+		return fmt.Errorf("render %s notification %q: %w", version, st.ID, err)
 	}
 	if err := r.x.Finish(); err != nil {
-		return nil, fmt.Errorf("render %s notification %q: %w", version, st.ID, err)
+		return fmt.Errorf("render %s notification %q: %w", version, st.ID, err)
 	}
-	return buf.Bytes(), nil
+	return nil
 }
