@@ -1,8 +1,10 @@
 package camt053
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -18,36 +20,116 @@ import (
 // error, never rounded. Balances: OPBD (else PRCD) is the opening, CLBD
 // the closing, CLAV the available balance.
 func Read(data []byte) ([]Statement, error) {
-	var doc xDocument
+	// Token by token, each Ntry decoded and converted on its own: a day of
+	// 100,000 entries is never held as XML structs and model at once.
 	d := newDecoder(data)
-	if err := d.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("read camt.053: %w", err)
-	}
-	if doc.Msg == nil || len(doc.Msg.Stmts) == 0 {
-		return nil, fmt.Errorf("read camt.053: %w", ErrNotStatement)
-	}
-	grpCre := parseTime(doc.Msg.GrpHdr.CreDtTm)
-	out := make([]Statement, 0, len(doc.Msg.Stmts))
-	for i, xs := range doc.Msg.Stmts {
-		st, err := xs.statement(doc.Msg.GrpHdr.MsgID, grpCre)
-		if err != nil {
-			return nil, fmt.Errorf("read camt.053: statement %d (%s): %w", i+1, xs.ID, err)
+	var msgID, grpCre string
+	var out []Statement
+	inMsg := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
 		}
-		out = append(out, st)
+		if err != nil {
+			return nil, fmt.Errorf("read camt.053: %w", err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch {
+		case !inMsg && se.Name.Local == "BkToCstmrStmt":
+			inMsg = true
+		case !inMsg:
+		case se.Name.Local == "GrpHdr":
+			var h struct {
+				MsgID   string `xml:"MsgId"`
+				CreDtTm string `xml:"CreDtTm"`
+			}
+			if err := d.DecodeElement(&h, &se); err != nil {
+				return nil, fmt.Errorf("read camt.053: group header: %w", err)
+			}
+			msgID, grpCre = h.MsgID, h.CreDtTm
+		case se.Name.Local == "Stmt":
+			st, err := readStmt(d, msgID, parseTime(grpCre))
+			if err != nil {
+				return nil, fmt.Errorf("read camt.053: statement %d (%s): %w", len(out)+1, st.ID, err)
+			}
+			out = append(out, st)
+		default:
+			if err := d.Skip(); err != nil {
+				return nil, fmt.Errorf("read camt.053: %w", err)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("read camt.053: %w", ErrNotStatement)
 	}
 	return out, nil
 }
 
-type xDocument struct {
-	Msg *xMsg `xml:"BkToCstmrStmt"`
-}
-
-type xMsg struct {
-	GrpHdr struct {
-		MsgID   string `xml:"MsgId"`
-		CreDtTm string `xml:"CreDtTm"`
-	} `xml:"GrpHdr"`
-	Stmts []xStmt `xml:"Stmt"`
+// readStmt reads one Stmt after its start tag: the header parts into an
+// xStmt, each Ntry straight into the model.
+func readStmt(d *xml.Decoder, msgID string, grpCre time.Time) (Statement, error) {
+	var xs xStmt
+	var entries []Entry
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return Statement{ID: xs.ID}, err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			st, err := xs.statement(msgID, grpCre)
+			if err != nil {
+				return Statement{ID: xs.ID}, err
+			}
+			st.Entries = entries
+			return st, nil
+		case xml.StartElement:
+			var err error
+			switch t.Name.Local {
+			case "Ntry":
+				var n xNtry
+				if err = d.DecodeElement(&n, &t); err == nil {
+					ccy := xs.Acct.Ccy
+					if ccy == "" && len(xs.Bals) > 0 {
+						ccy = xs.Bals[0].Amt.Ccy
+					}
+					var e Entry
+					if e, err = n.entry(ccy); err != nil {
+						err = fmt.Errorf("entry %d (%s): %w", len(entries)+1, n.AcctSvcrRef, err)
+					}
+					entries = append(entries, e)
+				}
+			case "Id":
+				err = d.DecodeElement(&xs.ID, &t)
+			case "ElctrncSeqNb":
+				err = d.DecodeElement(&xs.SeqNb, &t)
+			case "CreDtTm":
+				err = d.DecodeElement(&xs.CreDtTm, &t)
+			case "FrToDt":
+				var p struct {
+					Fr string `xml:"FrDtTm"`
+					To string `xml:"ToDtTm"`
+				}
+				err = d.DecodeElement(&p, &t)
+				xs.FrDtTm, xs.ToDtTm = p.Fr, p.To
+			case "Acct":
+				err = d.DecodeElement(&xs.Acct, &t)
+			case "Bal":
+				var b xBal
+				err = d.DecodeElement(&b, &t)
+				xs.Bals = append(xs.Bals, b)
+			default:
+				err = d.Skip()
+			}
+			if err != nil {
+				return Statement{ID: xs.ID}, err
+			}
+		}
+	}
 }
 
 type xAmt struct {
@@ -111,13 +193,14 @@ type xStmt struct {
 		Ownr string `xml:"Ownr>Nm"`
 		Svcr xFin   `xml:"Svcr"`
 	} `xml:"Acct"`
-	Bals []struct {
-		Cd        string `xml:"Tp>CdOrPrtry>Cd"`
-		Amt       xAmt   `xml:"Amt"`
-		CdtDbtInd string `xml:"CdtDbtInd"`
-		Dt        xDate  `xml:"Dt"`
-	} `xml:"Bal"`
-	Ntries []xNtry `xml:"Ntry"`
+	Bals []xBal `xml:"Bal"`
+}
+
+type xBal struct {
+	Cd        string `xml:"Tp>CdOrPrtry>Cd"`
+	Amt       xAmt   `xml:"Amt"`
+	CdtDbtInd string `xml:"CdtDbtInd"`
+	Dt        xDate  `xml:"Dt"`
 }
 
 type xNtry struct {
@@ -185,14 +268,6 @@ func (xs *xStmt) statement(msgID string, grpCre time.Time) (Statement, error) {
 		return Statement{}, errors.New("no opening balance (OPBD or PRCD)")
 	}
 	st.Opening, st.OpeningDate = *opening, openDate
-	st.Entries = make([]Entry, 0, len(xs.Ntries))
-	for i, n := range xs.Ntries {
-		e, err := n.entry(st.Account.Currency)
-		if err != nil {
-			return Statement{}, fmt.Errorf("entry %d (%s): %w", i+1, n.AcctSvcrRef, err)
-		}
-		st.Entries = append(st.Entries, e)
-	}
 	return st, nil
 }
 
