@@ -126,7 +126,7 @@ func FromCamt053(id string, c camt053.Statement) (Statement, error) {
 		}
 		st.Entries = append(st.Entries, Entry{
 			Amount: e.Amount, Credit: e.Credit, BookingDate: b, ValueDate: v,
-			EndToEndID: e2e, BankRef: e.AcctSvcrRef,
+			EndToEndID: e2e, BankRef: e.AcctSvcrRef, MandateID: e.MandateID,
 			Domain: e.Domain, Family: e.Family, SubFamily: e.SubFamily,
 			Reversal:        e.Reversal,
 			CounterpartName: e.CounterpartName, CounterpartIBAN: e.CounterpartIBAN, CounterpartBIC: e.CounterpartBIC,
