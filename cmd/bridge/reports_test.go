@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -45,4 +46,39 @@ func TestOutboundReports(t *testing.T) {
 	assert.Equal(t, []string{"DE89"}, got[0].Accounts)
 	assert.Equal(t, "\r\n", got[1].LineEnding)
 	assert.Equal(t, "S", got[1].Sender)
+}
+
+// TestCLI_RedeliverReport: `bridge redeliver NAME/REPORT_ID` reaches the
+// running bridge (the name/id pair is one escaped path segment) and
+// writes that report's file again with the same statement number.
+func TestCLI_RedeliverReport(t *testing.T) {
+	tb := newTestBridge(t, func(c *config.Config) {
+		c.Reports = []config.Report{{Name: "mt940", Format: "mt940", Encoding: "ascii", LineEnding: "crlf",
+			FileName: "{account}_{date}_{seq}_{id}.sta"}}
+	})
+	cfgPath := writeConfig(t, tb, tb.cfg.Atlar.BaseURL)
+	reports := tb.fake.Reports()
+	require.NotEmpty(t, reports)
+	id := reports[0].ID
+	var first string
+	require.Eventually(t, func() bool {
+		entries, _ := os.ReadDir(tb.path("outbox", "mt940"))
+		for _, e := range entries {
+			if strings.Contains(e.Name(), id) && !strings.HasPrefix(e.Name(), ".") {
+				first = e.Name()
+				return true
+			}
+		}
+		return false
+	}, 15*time.Second, 20*time.Millisecond)
+
+	out, errOut, code := runCLI(t, "redeliver", "mt940/"+id, "--config", cfgPath)
+	require.Equal(t, 0, code, errOut)
+	again := strings.TrimSuffix(first, ".sta") + "_again.sta"
+	require.Contains(t, out, again)
+	want, err := os.ReadFile(tb.path("outbox", "mt940", first))
+	require.NoError(t, err)
+	got, err := os.ReadFile(tb.path("outbox", "mt940", again))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got), "the same statement, the same :28C: number")
 }
