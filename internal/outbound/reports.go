@@ -80,10 +80,12 @@ func reportKey(name, reportID string) string { return "rpt/" + name + "/" + repo
 type reportSource struct {
 	connID string
 	r      atlar.Report
-	raw    map[string][]byte // camt.053 by version
-	camt   *camt053.Statement
-	st     *bankstmt.Statement
-	err    error
+	// raw is the camt.053 by version, always downloaded with
+	// externalIdAsEndToEndId=true.
+	raw  map[string][]byte
+	camt *camt053.Statement
+	st   *bankstmt.Statement
+	err  error
 }
 
 func (src *reportSource) content(ctx context.Context, ob *Outbound, version string) ([]byte, error) {
@@ -168,8 +170,8 @@ func (rep *Report) wants(src *reportSource) bool {
 // pollReports delivers every configured report of one Atlar statement
 // not delivered yet. It downloads the statement only when some report
 // still needs it, so a poll with nothing new costs no download.
-func (ob *Outbound) pollReports(ctx context.Context, connID string, r atlar.Report, now time.Time) (int, error) {
-	src := &reportSource{connID: connID, r: r}
+func (ob *Outbound) pollReports(ctx context.Context, src *reportSource, now time.Time) (int, error) {
+	r := src.r
 	created, _ := time.Parse(time.RFC3339Nano, r.Created)
 	n := 0
 	var errs []error

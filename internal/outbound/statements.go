@@ -87,8 +87,11 @@ func (ob *Outbound) pollStatements(ctx context.Context, since time.Time) (int, e
 			if !isStatement(r) {
 				continue
 			}
+			// One download of the statement serves the reports and, when
+			// it is the same document, [statements] too.
+			src := &reportSource{connID: c.ID, r: r}
 			if len(ob.o.Reports) > 0 {
-				k, err := ob.pollReports(ctx, c.ID, r, ob.clock.Now().UTC())
+				k, err := ob.pollReports(ctx, src, ob.clock.Now().UTC())
 				n += k
 				if err != nil {
 					errs = append(errs, err)
@@ -106,7 +109,7 @@ func (ob *Outbound) pollStatements(ctx context.Context, since time.Time) (int, e
 			} else if err != nil && !errors.Is(err, state.ErrNotFound) {
 				return n, fmt.Errorf("statements: %w", err)
 			}
-			if err := ob.deliverReport(ctx, c.ID, r, key); err != nil {
+			if err := ob.deliverReport(ctx, src, key); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -122,11 +125,16 @@ func isStatement(r atlar.Report) bool {
 	return r.Type == "" || strings.Contains(strings.ToUpper(r.Type), "STATEMENT")
 }
 
-func (ob *Outbound) deliverReport(ctx context.Context, connID string, r atlar.Report, key string) error {
+func (ob *Outbound) deliverReport(ctx context.Context, src *reportSource, key string) error {
 	st := ob.o.Statements
-	data, err := ob.o.API.ReportContent(ctx, connID, r.ID, st.Format, st.ExternalIDAsEndToEndID)
-	if err != nil {
-		return fmt.Errorf("download report %s: %w", r.ID, err)
+	connID, r := src.connID, src.r
+	data, ok := src.raw[st.Format]
+	if !ok || !st.ExternalIDAsEndToEndID {
+		var err error
+		data, err = ob.o.API.ReportContent(ctx, connID, r.ID, st.Format, st.ExternalIDAsEndToEndID)
+		if err != nil {
+			return fmt.Errorf("download report %s: %w", r.ID, err)
+		}
 	}
 	name, acct := statementName(data, r)
 	path, err := ob.deliver(key, ob.lay.Statements(), name, "", data)
