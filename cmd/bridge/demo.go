@@ -140,6 +140,11 @@ name = "camt054"
 format = "camt.054"
 version = "camt.054.001.02"
 
+[[reports]]
+name = "raw"
+format = "raw"
+file_name = "{account}_{date}_{id}.dat"
+
 [results]
 poll_interval = "1s"
 max_poll = "5s"

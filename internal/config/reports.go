@@ -17,15 +17,16 @@ const (
 	ReportCSVTransactions = "csv-transactions"
 	ReportCSVBalances     = "csv-balances"
 	ReportCamt054         = "camt.054"
+	ReportRaw             = "raw"
 )
 
 // ReportFormats are the formats [[reports]] supports today. SPEC §5a also
 // names mt942, camt.052, camt.054 and raw: they are refused with a clear
 // error until they are built.
-var ReportFormats = []string{ReportCamt053, ReportMT940, ReportBAI2, ReportCSVTransactions, ReportCSVBalances, ReportCamt054}
+var ReportFormats = []string{ReportCamt053, ReportMT940, ReportBAI2, ReportCSVTransactions, ReportCSVBalances, ReportCamt054, ReportRaw}
 
 // reportsPlanned are formats of SPEC §5a not built yet.
-var reportsPlanned = []string{"mt942", "camt.052", "raw"}
+var reportsPlanned = []string{"mt942", "camt.052"}
 
 // Report is one [[reports]] entry: a format written into outbox/<name>/.
 type Report struct {
@@ -114,6 +115,8 @@ func ReportExt(format string) string {
 		return ".bai2"
 	case ReportCSVTransactions, ReportCSVBalances:
 		return ".csv"
+	case ReportRaw:
+		return ".dat" // whatever the bank sent: MT940, BAI2, camt, NACHA …
 	}
 	return ".xml"
 }
@@ -162,7 +165,7 @@ func (v *checker) reports() {
 			v.oneOf(key("encoding"), r.Encoding, "ascii")
 		default:
 			if r.Encoding != "" {
-				v.fail(key("encoding"), "not used by format %q (XML is UTF-8)", r.Format)
+				v.fail(key("encoding"), "not used by format %q (XML is UTF-8, raw is the bank's bytes)", r.Format)
 			}
 		}
 		if r.KeepLatin1 && (r.Format != ReportMT940 || r.Encoding == "ascii") {

@@ -18,13 +18,13 @@ func TestConfig_Validate_Reports(t *testing.T) {
 			doc:  minimal + "[[reports]]\nname = \"../x\"\nformat = \"mt941\"\n",
 			want: []string{
 				`config.toml:9: reports[0].name: must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (got "../x")`,
-				`config.toml:10: reports[0].format: must be one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances", "camt.054" (got "mt941")`,
+				`config.toml:10: reports[0].format: must be one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances", "camt.054", "raw" (got "mt941")`,
 			},
 		},
 		{
 			name: "Planned",
 			doc:  minimal + "[[reports]]\nname = \"intraday\"\nformat = \"mt942\"\n",
-			want: []string{`config.toml:10: reports[0].format: "mt942" is not supported by this version yet; supported: one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances", "camt.054"`},
+			want: []string{`config.toml:10: reports[0].format: "mt942" is not supported by this version yet; supported: one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances", "camt.054", "raw"`},
 		},
 		{
 			name: "OwnFolderAndDuplicate",

@@ -29,7 +29,15 @@ const (
 	// ReportCamt054 is a debit/credit notification per statement, one
 	// entry per booked transaction.
 	ReportCamt054 = "camt.054"
+	// ReportRaw is the bank's own statement file, byte for byte.
+	ReportRaw = "raw"
 )
+
+// bankStatements is what format raw needs of the Atlar API; a separate
+// interface so that Atlar (and every fake of it) stays as it is.
+type bankStatements interface {
+	BankStatement(ctx context.Context, connectionID, reportID string) ([]byte, error)
+}
 
 // Report is one [[reports]] entry: Atlar's statements rendered in one
 // format into outbox/<Name>/, each exactly once per account and statement.
@@ -228,7 +236,9 @@ func (ob *Outbound) deliverReportAs(ctx context.Context, rep *Report, src *repor
 	if !rep.wants(src) {
 		return false, nil
 	}
-	if err == nil {
+	if err == nil && rep.Format != ReportRaw {
+		// raw is the bank's file, not rendered from these figures: it
+		// is never held for them.
 		err = st.Check()
 	}
 	if err != nil {
@@ -338,6 +348,17 @@ func (ob *Outbound) renderReport(ctx context.Context, buf *bytes.Buffer, rep *Re
 		data, err := src.content(ctx, ob, rep.Version)
 		if err != nil {
 			return err
+		}
+		buf.Write(data)
+		return nil
+	case ReportRaw:
+		api, ok := ob.o.API.(bankStatements)
+		if !ok {
+			return errors.New("the Atlar client cannot download bank statements")
+		}
+		data, err := api.BankStatement(ctx, src.connID, src.r.ID)
+		if err != nil {
+			return fmt.Errorf("download bank statement of report %s: %w", src.r.ID, err)
 		}
 		buf.Write(data)
 		return nil

@@ -33,6 +33,7 @@ var allReports = []Report{
 	{Name: "balances", Format: ReportCSVBalances, LineEnding: "\n", FileName: "{date}_{account}_{id}.csv"},
 	{Name: "camt053-v08", Format: ReportCamt053, Version: camt053.V08, FileName: "{account}_{date}_{seq}.xml"},
 	{Name: "camt054", Format: ReportCamt054, Version: camt053.Notification02, FileName: "{account}_{date}_{seq}.xml"},
+	{Name: "raw", Format: ReportRaw, FileName: "{account}_{date}_{id}.dat"},
 }
 
 type reportsWorld struct {
@@ -220,6 +221,12 @@ func TestReports_CrossFormat(t *testing.T) {
 			}
 		}
 	}
+	for _, name := range files(t, w.lay.Abs("outbox/raw")) {
+		id := strings.TrimSuffix(strings.SplitN(name, "_", 3)[2], ".dat")
+		want, err := w.api.BankStatement(t.Context(), atlartest.SeedConnectionID, id)
+		require.NoError(t, err)
+		assert.Equal(t, want, read(t, filepath.Join(w.lay.Abs("outbox/raw"), name)), "%s: the bank's file byte for byte", name)
+	}
 	for _, name := range files(t, w.lay.Abs("outbox/camt053-v08")) {
 		doc := read(t, filepath.Join(w.lay.Abs("outbox/camt053-v08"), name))
 		h, err := camt053.ReadHeader(doc)
@@ -240,7 +247,8 @@ func TestReports_CrossFormat(t *testing.T) {
 	}
 	before := downloads()
 	// One download per statement serves [statements] and every report;
-	// only the camt.053 .08 report needs a second rendering.
+	// only the camt.053 .08 report needs a second rendering (raw is the
+	// bank-statement endpoint, not counted here).
 	require.Equal(t, 9+9, before)
 	ob2 := w.outbound(t, w.api, allReports)
 	require.NoError(t, ob2.PollStatements(t.Context()))

@@ -114,11 +114,14 @@
 //     are its statements in order (the next one opens with the previous
 //     closing), which the :28C: numbering relies on. The fake's reports
 //     satisfy all three. The fake does not serve the Financial Data
-//     transactions and balances endpoints or raw bank statements
-//     (GET /connectivity/v2beta/connections/{cid}/reports/{rid}/bank-statement):
-//     the intraday formats (MT942, camt.052) and raw that need them are not
-//     built yet, and camt.054 notifies a transaction with the statement
-//     that books it (assumed to be as early as Atlar knows it as booked).
+//     transactions and balances endpoints: the intraday formats (MT942,
+//     camt.052) that need them are not built yet, and camt.054 notifies a
+//     transaction with the statement that books it (assumed to be as early
+//     as Atlar knows it as booked).
+//   - GET /connectivity/v2beta/connections/{cid}/reports/{rid}/bank-statement
+//     (the bank's own file, seed guide "Option 3") answers the file itself
+//     as the body, any content type; the fake's demo bank sends its
+//     statements as camt.053.001.02 without the bridge's external ids.
 //   - A multipart batch upload's JSON file holds either the payments array
 //     or an object shaped like the JSON request. CSV batch files are not
 //     supported (400).
