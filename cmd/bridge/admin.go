@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 
@@ -35,7 +36,8 @@ func cmdRedeliver(ctx context.Context, env *cmdEnv, args []string) error {
 	var path string
 	if j.client != nil {
 		var out map[string]string
-		err = j.client.call(ctx, "POST", "/redeliver/"+pos[0], &out)
+		// Escaped: "NAME/REPORT_ID" (one [[reports]] file) is one segment.
+		err = j.client.call(ctx, "POST", "/redeliver/"+url.PathEscape(pos[0]), &out)
 		path = out["path"]
 	} else {
 		path, err = redeliverOffline(ctx, j, pos[0], env.stderr)
@@ -58,6 +60,7 @@ func redeliverOffline(ctx context.Context, j *journalAccess, reportID string, lo
 	}
 	out, err := outbound.New(outbound.Options{Journal: j.store, API: api, Layout: layout.Layout{Root: cfg.Storage.Root},
 		Statements: outbound.Statements{Format: cfg.Statements.Format, ExternalIDAsEndToEndID: cfg.Statements.ExternalIDAsEndToEndID},
+		Reports:    outboundReports(cfg),
 		Logger:     slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return "", err

@@ -110,6 +110,44 @@ poll_interval = "5s"
 backfill = "168h"
 connections = []
 
+# One report of each format the bridge renders, beside outbox/statements
+# (the demo's payments are booked, so they show up in every one).
+[[reports]]
+name = "mt940"
+format = "mt940"
+accounts = []
+encoding = "ascii"
+keep_latin1 = false
+line_ending = "crlf"
+file_name = "{account}_{date}_{seq}.sta"
+page_entries = 500
+
+[[reports]]
+name = "bai2"
+format = "bai2"
+sender = "ATLARBRIDGE"
+receiver = "ERP"
+file_name = "{account}_{date}_{seq}.bai2"
+
+[[reports]]
+name = "transactions"
+format = "csv-transactions"
+encoding = "utf-8"
+
+[[reports]]
+name = "balances"
+format = "csv-balances"
+
+[[reports]]
+name = "camt054"
+format = "camt.054"
+version = "camt.054.001.02"
+
+[[reports]]
+name = "raw"
+format = "raw"
+file_name = "{account}_{date}_{id}.dat"
+
 [results]
 poll_interval = "1s"
 max_poll = "5s"

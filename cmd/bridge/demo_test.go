@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +60,23 @@ func TestDemo_DropToStatement(t *testing.T) {
 		return contains(ids, "INV-2026-0001") && contains(ids, "INV-2026-0002") && contains(ids, "INV-2026-0003")
 	}, 15*time.Second, 50*time.Millisecond)
 	t.Logf("demo: drop → statement %s", time.Since(start).Round(time.Millisecond))
+	// The same statement in the ERP formats of [[reports]]: the external
+	// ids reach MT940 (:86: EREF+), BAI2 (customer reference), the
+	// transactions CSV (end_to_end_id) and camt.054 (EndToEndId).
+	for _, c := range []struct{ dir, pattern string }{
+		{"mt940", "EREF+%s"}, {"bai2", ",%s,"}, {"transactions", ",%s,"}, {"camt054", "<EndToEndId>%s</EndToEndId>"},
+	} {
+		require.Eventually(t, func() bool {
+			text := outboxText(t, filepath.Join(root, "outbox", c.dir))
+			for _, id := range []string{"INV-2026-0001", "INV-2026-0002", "INV-2026-0003"} {
+				if !strings.Contains(text, fmt.Sprintf(c.pattern, id)) {
+					return false
+				}
+			}
+			return true
+		}, 15*time.Second, 50*time.Millisecond, c.dir)
+	}
+	t.Logf("demo: drop → MT940, BAI2, CSV, camt.054 %s", time.Since(start).Round(time.Millisecond))
 	// The result follows the bridge's next poll of the payments, which runs
 	// on its own schedule: not necessarily before the statement poll.
 	require.Eventually(t, func() bool {
@@ -66,4 +85,22 @@ func TestDemo_DropToStatement(t *testing.T) {
 	}, 5*time.Second, 20*time.Millisecond)
 	t.Logf("demo: drop → result %s", time.Since(start).Round(time.Millisecond))
 	require.Less(t, time.Since(start), 15*time.Second)
+}
+
+// outboxText is every file of an outbox folder, line breaks removed (an
+// MT940 :86: may break a subfield across lines).
+func outboxText(t *testing.T, dir string) string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		b.WriteString(strings.NewReplacer("\r\n", "", "\n", "").Replace(string(data)))
+		b.WriteString("\n")
+	}
+	return b.String()
 }

@@ -114,6 +114,7 @@ func (a *app) checkAlerts(reported map[string]bool, now time.Time) {
 		}
 		a.metrics.SetStuck(stuck)
 	}
+	a.reportAges(now)
 	if ages, err := statementGaps(a.store, gap, now); err == nil && gap > 0 {
 		for acct, age := range ages {
 			a.metrics.SetStatementAge(acct, age)

@@ -40,6 +40,8 @@ type statusReport struct {
 	// inbox folders: uploads not finished yet, or left behind.
 	ClientTemps      int       `json:"clientTemps,omitempty"`
 	OldestClientTemp time.Time `json:"oldestClientTemp,omitzero"`
+	// Reports is the newest [[reports]] delivery per name and account.
+	Reports []reportStatus `json:"reports,omitempty"`
 }
 
 // fileSummary is one line of `bridge files`.
@@ -129,6 +131,9 @@ func buildStatus(s stateReader, cfg *config.Config, running bool) (*statusReport
 					acct, age.Round(time.Minute), gap))
 			}
 		}
+	}
+	if err := addReportStatus(s, st); err != nil {
+		return nil, err
 	}
 	pending, err := s.PendingDeliveries()
 	if err != nil {
@@ -273,6 +278,7 @@ func printStatus(w io.Writer, st *statusReport) {
 		fmt.Fprintf(w, "Client temp files:   %d in the inbox folders, oldest from %s\n", st.ClientTemps,
 			st.OldestClientTemp.Local().Format(time.DateTime))
 	}
+	printReportStatus(w, st)
 	if st.Service != "" {
 		fmt.Fprintf(w, "Service:             %s\n", st.Service)
 	}

@@ -132,3 +132,30 @@ func (c *Client) GetInstruction(ctx context.Context, connectionID, id string) (*
 	}
 	return &in, nil
 }
+
+// BankStatement downloads the bank's own statement file of a report,
+// byte for byte (MT940, BAI2, camt, CSV, NACHA … as the bank sent it):
+// GET /connectivity/v2beta/connections/{cid}/reports/{rid}/bank-statement
+// (Atlar's seed guide, "Option 3"). ASSUMPTION: the body is the file
+// itself, any content type.
+func (c *Client) BankStatement(ctx context.Context, connectionID, reportID string) ([]byte, error) {
+	cid, err := pathSegment(connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("atlar bank statement: connection: %w", err)
+	}
+	rid, err := pathSegment(reportID)
+	if err != nil {
+		return nil, fmt.Errorf("atlar bank statement: report: %w", err)
+	}
+	resp, err := c.do(ctx, &call{
+		method:   http.MethodGet,
+		path:     connectionsPath + "/" + cid + "/reports/" + rid + "/bank-statement",
+		endpoint: connectionsPath + "/{cid}/reports/{rid}/bank-statement",
+		accept:   "*/*",
+		limit:    contentBodyLimit,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp.body, nil
+}

@@ -32,6 +32,9 @@ type Statement struct {
 	Opening, Closing int64
 	OpeningDate      string // YYYY-MM-DD
 	ClosingDate      string // YYYY-MM-DD
+	// Available is the closing available balance (CLAV) when the
+	// statement has one. Read fills it; Render does not write it.
+	Available *int64
 
 	Entries []Entry
 }
@@ -65,4 +68,9 @@ type Entry struct {
 	CounterpartIBAN string
 	CounterpartBIC  string
 	AddtlInfo       string // AddtlNtryInf, max 500
+	// Reversal is RvslInd (a returned or reversed booking). Read fills
+	// it; Render does not write it.
+	Reversal bool
+	// MandateID is Refs/MndtId (direct debits). Read fills it.
+	MandateID string
 }

@@ -74,6 +74,9 @@ func Render(version string, st Statement) ([]byte, error) {
 type renderer struct {
 	x *isoxml.Writer
 	d dialect
+	// notification writes a camt.054 debit/credit notification: the same
+	// entries, in Ntfctn, without balances.
+	notification bool
 }
 
 func (r *renderer) document(st Statement) error {
@@ -110,10 +113,14 @@ func (r *renderer) document(st Statement) error {
 		return err
 	}
 
+	root, block := "BkToCstmrStmt", "Stmt"
+	if r.notification {
+		root, block = "BkToCstmrDbtCdtNtfctn", "Ntfctn"
+	}
 	x := r.x
 	x.Declaration()
 	x.Open("Document", "xmlns", r.d.ns)
-	x.Open("BkToCstmrStmt")
+	x.Open(root)
 
 	x.Open("GrpHdr")
 	x.Leaf("MsgId", msgID)
@@ -124,7 +131,7 @@ func (r *renderer) document(st Statement) error {
 	x.Close("MsgPgntn")
 	x.Close("GrpHdr")
 
-	x.Open("Stmt")
+	x.Open(block)
 	x.Leaf("Id", id)
 	if st.SeqNb > 0 {
 		x.Leaf("ElctrncSeqNb", strconv.FormatInt(st.SeqNb, 10))
@@ -139,11 +146,13 @@ func (r *renderer) document(st Statement) error {
 	if err := r.account(st.Account); err != nil {
 		return err
 	}
-	if err := r.balance("OPBD", st.Opening, ccy, openDt); err != nil {
-		return fmt.Errorf("opening balance: %w", err)
-	}
-	if err := r.balance("CLBD", st.Closing, ccy, closeDt); err != nil {
-		return fmt.Errorf("closing balance: %w", err)
+	if !r.notification {
+		if err := r.balance("OPBD", st.Opening, ccy, openDt); err != nil {
+			return fmt.Errorf("opening balance: %w", err)
+		}
+		if err := r.balance("CLBD", st.Closing, ccy, closeDt); err != nil {
+			return fmt.Errorf("closing balance: %w", err)
+		}
 	}
 	if err := r.summary(st.Entries, ccy); err != nil {
 		return err
@@ -153,8 +162,8 @@ func (r *renderer) document(st Statement) error {
 			return fmt.Errorf("entry %d: %w", i+1, err)
 		}
 	}
-	x.Close("Stmt")
-	x.Close("BkToCstmrStmt")
+	x.Close(block)
+	x.Close(root)
 	x.Close("Document")
 	return nil
 }

@@ -24,6 +24,7 @@ type Config struct {
 	Routes     []Route               `toml:"routes"`
 	CSVProfile map[string]CSVProfile `toml:"csv_profiles"`
 	Statements Statements            `toml:"statements"`
+	Reports    []Report              `toml:"reports"`
 	Results    Results               `toml:"results"`
 	Outbox     Outbox                `toml:"outbox"`
 	Archive    Archive               `toml:"archive"`

@@ -31,6 +31,7 @@ func (c *Config) normalise() {
 	}
 
 	c.Statements.Format = lower(c.Statements.Format)
+	c.normaliseReports()
 	trimAll(c.Statements.Connections)
 	c.HTTP.Listen = strings.TrimSpace(c.HTTP.Listen)
 	c.Log.Level = lower(c.Log.Level)

@@ -32,6 +32,7 @@ func (c *Config) Validate() error {
 	v.routes()
 	v.csvProfiles()
 	v.statements()
+	v.reports()
 
 	v.positive("results.poll_interval", c.Results.PollInterval)
 	v.positive("results.max_poll", c.Results.MaxPoll)

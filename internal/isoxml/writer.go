@@ -34,8 +34,17 @@ func (x *Writer) Str(s string) {
 	}
 }
 
+// newlineIndent is a line break and the indentation of the deepest
+// levels, written as one slice: long documents (a camt.054 of 100,000
+// entries) have millions of indents.
+var newlineIndent = "\n" + strings.Repeat("  ", 32)
+
 // Indent starts a new line at the current depth.
 func (x *Writer) Indent() {
+	if x.depth <= 32 {
+		x.Str(newlineIndent[:1+2*x.depth])
+		return
+	}
 	x.Str("\n")
 	for range x.depth {
 		x.Str("  ")

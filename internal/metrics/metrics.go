@@ -34,6 +34,8 @@ type Metrics struct {
 	stuckFiles       prometheus.Gauge
 	statementAge     *prometheus.GaugeVec
 	payments         *prometheus.CounterVec
+	reportsHeld      *prometheus.CounterVec
+	reportAge        *prometheus.GaugeVec
 }
 
 // New registers the metrics; src feeds the scrape-time gauges.
@@ -74,6 +76,8 @@ func New(src Source) *Metrics {
 		}, []string{"route", "status"}),
 	}
 	m.reg.MustRegister(m.payments)
+	m.reportsHeld, m.reportAge = newReportMetrics()
+	m.reg.MustRegister(m.reportsHeld, m.reportAge)
 	m.reg.MustRegister(m.atlarCalls, m.atlarDuration, m.atlarRetries, m.submitLatency, m.delivered,
 		m.sftpSessions, m.sftpAuthFailures, m.stuckFiles, m.statementAge,
 		&journalCollector{src: src},

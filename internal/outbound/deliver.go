@@ -91,7 +91,7 @@ func (ob *Outbound) Recover() error {
 		}
 		keep[d.Temp] = true
 	}
-	for _, dir := range []string{ob.lay.Results(), ob.lay.Statements()} {
+	for _, dir := range append([]string{ob.lay.Results(), ob.lay.Statements()}, ob.reportDirs()...) {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {

@@ -145,6 +145,13 @@ type Options struct {
 	OnDelivered func(kind string)
 	// Workers is how many files' outputs are written at once (default 8).
 	Workers int
+	// Reports are the [[reports]] rendered from each statement (polled
+	// with Statements' interval, backfill and connections, even when
+	// Statements itself is not enabled).
+	Reports []Report
+	// OnReportHeld, if set, is told the format of a report held because
+	// its statement does not add up (metrics).
+	OnReportHeld func(format string)
 }
 
 // Outbound writes the outbox.
@@ -187,7 +194,7 @@ func New(o Options) (*Outbound, error) {
 	if o.Statements.Backfill <= 0 {
 		o.Statements.Backfill = 7 * 24 * time.Hour
 	}
-	if o.Statements.Enabled && o.API == nil {
+	if (o.Statements.Enabled || len(o.Reports) > 0) && o.API == nil {
 		return nil, errors.New("outbound: statements need the Atlar API")
 	}
 	ob := &Outbound{o: o, j: o.Journal, lay: o.Layout, clock: o.Clock, log: o.Logger, pollNow: make(chan struct{}, 1)}
@@ -222,7 +229,7 @@ func (ob *Outbound) Start(ctx context.Context) error {
 		defer feed.Close()
 		ob.resultsLoop(ctx, feed)
 	}()
-	if ob.o.Statements.Enabled {
+	if ob.o.Statements.Enabled || len(ob.o.Reports) > 0 {
 		ob.wg.Add(1)
 		go func() {
 			defer ob.wg.Done()

@@ -80,8 +80,24 @@ func (ob *Outbound) pollStatements(ctx context.Context, since time.Time) (int, e
 			errs = append(errs, fmt.Errorf("list reports of %s: %w", c.ID, err))
 			continue
 		}
+		// Oldest first, so that [[reports]] number an account's
+		// statements in their order.
+		slices.SortStableFunc(reports, func(a, b atlar.Report) int { return strings.Compare(a.Created, b.Created) })
 		for _, r := range reports {
 			if !isStatement(r) {
+				continue
+			}
+			// One download of the statement serves the reports and, when
+			// it is the same document, [statements] too.
+			src := &reportSource{connID: c.ID, r: r}
+			if len(ob.o.Reports) > 0 {
+				k, err := ob.pollReports(ctx, src, ob.clock.Now().UTC())
+				n += k
+				if err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if !ob.o.Statements.Enabled {
 				continue
 			}
 			if created, err := time.Parse(time.RFC3339Nano, r.Created); err == nil && created.Before(since) {
@@ -93,7 +109,7 @@ func (ob *Outbound) pollStatements(ctx context.Context, since time.Time) (int, e
 			} else if err != nil && !errors.Is(err, state.ErrNotFound) {
 				return n, fmt.Errorf("statements: %w", err)
 			}
-			if err := ob.deliverReport(ctx, c.ID, r, key); err != nil {
+			if err := ob.deliverReport(ctx, src, key); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -109,11 +125,16 @@ func isStatement(r atlar.Report) bool {
 	return r.Type == "" || strings.Contains(strings.ToUpper(r.Type), "STATEMENT")
 }
 
-func (ob *Outbound) deliverReport(ctx context.Context, connID string, r atlar.Report, key string) error {
+func (ob *Outbound) deliverReport(ctx context.Context, src *reportSource, key string) error {
 	st := ob.o.Statements
-	data, err := ob.o.API.ReportContent(ctx, connID, r.ID, st.Format, st.ExternalIDAsEndToEndID)
-	if err != nil {
-		return fmt.Errorf("download report %s: %w", r.ID, err)
+	connID, r := src.connID, src.r
+	data, ok := src.raw[st.Format]
+	if !ok || !st.ExternalIDAsEndToEndID {
+		var err error
+		data, err = ob.o.API.ReportContent(ctx, connID, r.ID, st.Format, st.ExternalIDAsEndToEndID)
+		if err != nil {
+			return fmt.Errorf("download report %s: %w", r.ID, err)
+		}
 	}
 	name, acct := statementName(data, r)
 	path, err := ob.deliver(key, ob.lay.Statements(), name, "", data)
@@ -158,8 +179,17 @@ func statementName(data []byte, r atlar.Report) (string, string) {
 	return clean(acct) + "_" + clean(date) + "_" + clean(r.ID) + ".xml", acct
 }
 
-// Redeliver writes a statement to the outbox again (bridge redeliver).
+// Redeliver writes a statement to the outbox again (bridge redeliver),
+// and every [[reports]] file of it; "NAME/REPORT_ID" writes only that
+// report's file. It returns the paths written, comma-separated.
 func (ob *Outbound) Redeliver(ctx context.Context, reportID string) (string, error) {
+	only := ""
+	if name, id, ok := strings.Cut(reportID, "/"); ok {
+		only, reportID = name, id
+		if !slices.ContainsFunc(ob.o.Reports, func(r Report) bool { return r.Name == name }) {
+			return "", fmt.Errorf("redeliver: no [[reports]] named %q", name)
+		}
+	}
 	conns, err := ob.o.API.ListConnections(ctx)
 	if err != nil {
 		return "", fmt.Errorf("redeliver: list connections: %w", err)
@@ -173,6 +203,10 @@ func (ob *Outbound) Redeliver(ctx context.Context, reportID string) (string, err
 			if r.ID != reportID {
 				continue
 			}
+			if only != "" || !ob.o.Statements.Enabled && len(ob.o.Reports) > 0 {
+				paths, err := ob.redeliverReports(ctx, c.ID, r, only)
+				return strings.Join(paths, ", "), err
+			}
 			key := fmt.Sprintf("report/%s/redeliver/%d", r.ID, ob.clock.Now().UnixNano())
 			st := ob.o.Statements
 			data, err := ob.o.API.ReportContent(ctx, c.ID, r.ID, st.Format, st.ExternalIDAsEndToEndID)
@@ -180,7 +214,12 @@ func (ob *Outbound) Redeliver(ctx context.Context, reportID string) (string, err
 				return "", fmt.Errorf("redeliver %s: %w", r.ID, err)
 			}
 			name, _ := statementName(data, r)
-			return ob.deliver(key, ob.lay.Statements(), name, strings.TrimSuffix(name, ".xml")+"_again.xml", data)
+			path, err := ob.deliver(key, ob.lay.Statements(), name, strings.TrimSuffix(name, ".xml")+"_again.xml", data)
+			if err != nil || len(ob.o.Reports) == 0 {
+				return path, err
+			}
+			paths, err := ob.redeliverReports(ctx, c.ID, r, "")
+			return strings.Join(append([]string{path}, paths...), ", "), err
 		}
 	}
 	return "", fmt.Errorf("redeliver: report %s not found on any connection", reportID)

@@ -120,3 +120,20 @@ func (b *LogBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// NodeModule returns the folder of the npm package name that .ci/run
+// installs as a test oracle under .oracles/node_modules in the repository
+// (gitignored), and the node binary to run it with. A missing node or
+// package skips the test, except when CI=true, where it fails.
+func NodeModule(t testing.TB, name string) (node, dir string) {
+	t.Helper()
+	node = Tool(t, "node", "nodejs")
+	dir = filepath.Join(RepoRoot(t), ".oracles", "node_modules", name)
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("npm package %s is required in CI (.ci/run installs it into .oracles): %v", name, err)
+		}
+		t.Skipf("npm package %s not installed (see .ci/run: npm install --prefix .oracles)", name)
+	}
+	return node, dir
+}

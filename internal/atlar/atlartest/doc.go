@@ -104,6 +104,25 @@
 //     are listed oldest first. The instruction upload is multipart/form-data
 //     with parts file and fileContentType
 //     (application/vnd.iso20022.pain.001.001.NN+xml).
+//   - Bank reporting ([[reports]]: MT940, BAI2, CSV, camt.054) is rendered by the
+//     bridge from the statement content (camt.053) of each report, so the
+//     formats agree with the camt.053 by construction. Assumed of Atlar:
+//     one report is one account's statement (a single Stmt) whose OPBD
+//     plus its entries is its CLBD (CLAV, when present, is the closing
+//     available balance); with externalIdAsEndToEndId=true every entry
+//     booked from a payment the bridge submitted carries that payment's
+//     externalId as EndToEndId; an account's reports, ordered by created,
+//     are its statements in order (the next one opens with the previous
+//     closing), which the :28C: numbering relies on. The fake's reports
+//     satisfy all three. The fake does not serve the Financial Data
+//     transactions and balances endpoints: the intraday formats (MT942,
+//     camt.052) that need them are not built yet, and camt.054 notifies a
+//     transaction with the statement that books it (assumed to be as early
+//     as Atlar knows it as booked).
+//   - GET /connectivity/v2beta/connections/{cid}/reports/{rid}/bank-statement
+//     (the bank's own file, seed guide "Option 3") answers the file itself
+//     as the body, any content type; the fake's demo bank sends its
+//     statements as camt.053.001.02 without the bridge's external ids.
 //   - A multipart batch upload's JSON file holds either the payments array
 //     or an object shaped like the JSON request. CSV batch files are not
 //     supported (400).

@@ -169,3 +169,23 @@ func (s *Server) Reports() []atlar.Report {
 	}
 	return out
 }
+
+// handleBankStatement serves the bank's own file of a report. The demo
+// bank is taken to send camt.053.001.02 without the bridge's external ids
+// (a bank knows only its own end-to-end ids), so the raw file is that
+// rendering, byte for byte the same on every request.
+func (s *Server) handleBankStatement(w http.ResponseWriter, r *http.Request) {
+	rep := s.reportByID(r.PathValue("cid"), r.PathValue("rid"))
+	if rep == nil {
+		writeNotFound(w)
+		return
+	}
+	out, err := camt053.Render(camt053.V02, rep.statement(false))
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "render bank statement: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+}

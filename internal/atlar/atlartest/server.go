@@ -199,6 +199,7 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /connectivity/v2beta/connections/{cid}/reports", s.handleListReports)
 	m.HandleFunc("GET /connectivity/v2beta/connections/{cid}/reports/{rid}", s.handleGetReport)
 	m.HandleFunc("GET /connectivity/v2beta/connections/{cid}/reports/{rid}/content", s.handleReportContent)
+	m.HandleFunc("GET /connectivity/v2beta/connections/{cid}/reports/{rid}/bank-statement", s.handleBankStatement)
 	m.HandleFunc("POST /connectivity/v2beta/connections/{cid}/instructions", s.handleCreateInstruction)
 	m.HandleFunc("GET /connectivity/v2beta/connections/{cid}/instructions", s.handleListInstructions)
 	m.HandleFunc("GET /connectivity/v2beta/connections/{cid}/instructions/{id}", s.handleGetInstruction)
