@@ -80,10 +80,10 @@ func runBinary(t *testing.T, dir string, env []string, args ...string) (stdout, 
 	var err error
 	select {
 	case err = <-done:
-	case <-time.After(60 * time.Second):
+	case <-time.After(120 * time.Second):
 		_ = cmd.Process.Kill()
 		<-done
-		t.Fatalf("%v did not exit within 60s\nstdout:\n%s\nstderr:\n%s", args, out.String(), errOut.String())
+		t.Fatalf("%v did not exit within 120s\nstdout:\n%s\nstderr:\n%s", args, out.String(), errOut.String())
 	}
 	var ee *exec.ExitError
 	switch {
