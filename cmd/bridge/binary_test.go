@@ -263,7 +263,7 @@ func TestBinary_ErrorReportNamesInstalledCommand(t *testing.T) {
 		}
 	})
 	inbox := filepath.Join(dir, "data", "inbox", "payables")
-	require.Eventually(t, func() bool { _, err := os.Stat(inbox); return err == nil }, 30*time.Second, 20*time.Millisecond, "%s", &errOut)
+	require.Eventually(t, func() bool { _, err := os.Stat(inbox); return err == nil }, 90*time.Second, 20*time.Millisecond, "%s", &errOut)
 	require.NoError(t, os.WriteFile(filepath.Join(inbox, ".bad.csv.part"), []byte("external_id,amount\nx,1\n"), 0o644))
 	require.NoError(t, os.Rename(filepath.Join(inbox, ".bad.csv.part"), filepath.Join(inbox, "bad.csv")))
 	var report []byte
@@ -273,6 +273,6 @@ func TestBinary_ErrorReportNamesInstalledCommand(t *testing.T) {
 			report, _ = os.ReadFile(m[0])
 		}
 		return len(report) > 0
-	}, 30*time.Second, 20*time.Millisecond, "%s", &errOut)
+	}, 90*time.Second, 20*time.Millisecond, "%s", &errOut)
 	require.Contains(t, string(report), "requeue this one with: "+binaryName+" retry ")
 }
