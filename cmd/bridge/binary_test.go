@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -278,4 +279,26 @@ func TestBinary_ErrorReportNamesInstalledCommand(t *testing.T) {
 		return len(report) > 0
 	}, 90*time.Second, 20*time.Millisecond, "%s", &errOut)
 	require.Contains(t, string(report), "requeue this one with: "+binaryName+" retry ")
+
+	// The duplicate hint reaches the ERP in the pain.002 ack's AddtlInf.
+	good := []byte("external_id,source_iban,amount,currency,external_account_id\nBIN-1," + atlartest.SeedEURIBAN + ",10.00,EUR,external:fournisseur-sarl-eur\n")
+	for _, name := range []string{"first.csv", "again.csv"} {
+		require.NoError(t, os.WriteFile(filepath.Join(inbox, "."+name+".part"), good, 0o644))
+		require.NoError(t, os.Rename(filepath.Join(inbox, "."+name+".part"), filepath.Join(inbox, name)))
+	}
+	var ack []byte
+	require.Eventually(t, func() bool {
+		m, _ := filepath.Glob(filepath.Join(dir, "data", "outbox", "results", "*.ack.xml"))
+		for _, p := range m {
+			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("DU01")) {
+				ack = b
+			}
+		}
+		return ack != nil
+	}, 90*time.Second, 20*time.Millisecond, "%s", &errOut)
+	var info []string
+	for _, m := range regexp.MustCompile(`<AddtlInf>([^<]*)</AddtlInf>`).FindAllStringSubmatch(string(ack), -1) {
+		info = append(info, m[1])
+	}
+	require.Contains(t, strings.Join(info, " "), binaryName+" retry ", "AddtlInf lines are split at 105 characters")
 }
