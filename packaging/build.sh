@@ -35,7 +35,7 @@ name=atlar-bridge
 build() { # GOOS GOARCH OUT
 	echo "build $1/$2 -> $3"
 	CGO_ENABLED=0 GOOS=$1 GOARCH=$2 go build -trimpath -buildvcs=false \
-		-ldflags "-s -w -X main.version=$version" -o "$3" ./cmd/bridge
+		-ldflags "-s -w -X main.version=$version -X main.progName=$name" -o "$3" ./cmd/bridge
 }
 for arch in amd64 arm64; do
 	build linux "$arch" "$dist/${name}_${version}_linux_${arch}"

@@ -221,7 +221,8 @@ func (a *app) startSFTP(ctx context.Context, clock clockwork.Clock) error {
 		a.log.Warn("could not clean stale SFTP uploads", "err", err)
 	}
 	if err := a.sftp.Start(ctx); err != nil {
-		return err
+		// Name the key to change (a port in use, a bad address).
+		return fmt.Errorf("sftp.listen %s: %w", s.Listen, err)
 	}
 	a.closers = append(a.closers, a.sftp.Close)
 	a.log.Info("sftp listening", "addr", a.sftp.Addr().String())

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -80,10 +81,10 @@ func runBinary(t *testing.T, dir string, env []string, args ...string) (stdout, 
 	var err error
 	select {
 	case err = <-done:
-	case <-time.After(60 * time.Second):
+	case <-time.After(120 * time.Second):
 		_ = cmd.Process.Kill()
 		<-done
-		t.Fatalf("%v did not exit within 60s\nstdout:\n%s\nstderr:\n%s", args, out.String(), errOut.String())
+		t.Fatalf("%v did not exit within 120s\nstdout:\n%s\nstderr:\n%s", args, out.String(), errOut.String())
 	}
 	var ee *exec.ExitError
 	switch {
@@ -177,7 +178,7 @@ func TestBinary_FailedStartExits1(t *testing.T) {
 		{name: "HTTPPortInUse", extra: fmt.Sprintf("[http]\nlisten = %q\n", addr),
 			want: "http.listen " + addr + ": listen tcp " + addr + ": bind: address already in use"},
 		{name: "SFTPPortInUse", extra: fmt.Sprintf("[sftp]\nenabled = true\nlisten = %q\n[[sftp.users]]\nname = \"erp\"\npassword_hash = %q\nroutes = [\"payables\"]\n", addr, hash),
-			want: "listen tcp " + addr + ": bind: address already in use"},
+			want: "sftp.listen " + addr + ": "},
 		{name: "StorageRootUnusable", root: filepath.Join(file, "data"),
 			want: "not a directory"},
 	}
@@ -195,6 +196,9 @@ func TestBinary_FailedStartExits1(t *testing.T) {
 			require.Equal(t, exitFailure, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 			require.Contains(t, errOut, binaryName+": ")
 			require.Contains(t, errOut, tt.want)
+			if tt.root == "" {
+				require.Contains(t, errOut, "listen tcp "+addr+": bind: address already in use")
+			}
 			require.NotContains(t, errOut, "panic")
 			require.NotContains(t, errOut, "goroutine ")
 			if tt.root == "" {
@@ -263,7 +267,7 @@ func TestBinary_ErrorReportNamesInstalledCommand(t *testing.T) {
 		}
 	})
 	inbox := filepath.Join(dir, "data", "inbox", "payables")
-	require.Eventually(t, func() bool { _, err := os.Stat(inbox); return err == nil }, 30*time.Second, 20*time.Millisecond, "%s", &errOut)
+	require.Eventually(t, func() bool { _, err := os.Stat(inbox); return err == nil }, 90*time.Second, 20*time.Millisecond, "%s", &errOut)
 	require.NoError(t, os.WriteFile(filepath.Join(inbox, ".bad.csv.part"), []byte("external_id,amount\nx,1\n"), 0o644))
 	require.NoError(t, os.Rename(filepath.Join(inbox, ".bad.csv.part"), filepath.Join(inbox, "bad.csv")))
 	var report []byte
@@ -273,6 +277,28 @@ func TestBinary_ErrorReportNamesInstalledCommand(t *testing.T) {
 			report, _ = os.ReadFile(m[0])
 		}
 		return len(report) > 0
-	}, 30*time.Second, 20*time.Millisecond, "%s", &errOut)
+	}, 90*time.Second, 20*time.Millisecond, "%s", &errOut)
 	require.Contains(t, string(report), "requeue this one with: "+binaryName+" retry ")
+
+	// The duplicate hint reaches the ERP in the pain.002 ack's AddtlInf.
+	good := []byte("external_id,source_iban,amount,currency,external_account_id\nBIN-1," + atlartest.SeedEURIBAN + ",10.00,EUR,external:fournisseur-sarl-eur\n")
+	for _, name := range []string{"first.csv", "again.csv"} {
+		require.NoError(t, os.WriteFile(filepath.Join(inbox, "."+name+".part"), good, 0o644))
+		require.NoError(t, os.Rename(filepath.Join(inbox, "."+name+".part"), filepath.Join(inbox, name)))
+	}
+	var ack []byte
+	require.Eventually(t, func() bool {
+		m, _ := filepath.Glob(filepath.Join(dir, "data", "outbox", "results", "*.ack.xml"))
+		for _, p := range m {
+			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("DU01")) {
+				ack = b
+			}
+		}
+		return ack != nil
+	}, 90*time.Second, 20*time.Millisecond, "%s", &errOut)
+	var info []string
+	for _, m := range regexp.MustCompile(`<AddtlInf>([^<]*)</AddtlInf>`).FindAllStringSubmatch(string(ack), -1) {
+		info = append(info, m[1])
+	}
+	require.Contains(t, strings.Join(info, " "), binaryName+" retry ", "AddtlInf lines are split at 105 characters")
 }

@@ -235,3 +235,17 @@ func TestCLI_Hostkey(t *testing.T) {
 	require.Contains(t, out, "ssh-ed25519")
 	require.Contains(t, out, "ssh-rsa")
 }
+
+func TestCommandName(t *testing.T) {
+	tests := []struct{ stamped, argv0, want string }{
+		{"", "/usr/bin/atlar-bridge", "atlar-bridge"},
+		{"", "atlar-bridge.exe", "atlar-bridge"},
+		{"", "/tmp/go-build123/b001/exe/bridge", "bridge"}, // go run ./cmd/bridge
+		{"", "/tmp/go-build123/b001/bridge.test", "bridge"},
+		{"", "", "bridge"},
+		{"atlar-bridge", "/opt/x/copy-of-it", "atlar-bridge"},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, commandName(tt.stamped, tt.argv0), "%q %q", tt.stamped, tt.argv0)
+	}
+}

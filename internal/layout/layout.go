@@ -161,9 +161,11 @@ func (l Layout) Ensure(routes []string) error {
 // mkdirMode creates dir (and missing parents) and, when it created dir,
 // sets mode exactly: mkdir applies the umask and ignores setgid.
 func mkdirMode(dir string, mode fs.FileMode) error {
-	if _, err := os.Stat(dir); err == nil {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
 		return nil
 	}
+	// Anything else (missing, or a file in the folder's place, which
+	// MkdirAll reports as "not a directory") goes through MkdirAll.
 	if err := os.MkdirAll(dir, mode.Perm()); err != nil {
 		return err
 	}

@@ -59,3 +59,11 @@ func TestEnsure_FolderModes(t *testing.T) {
 		require.Equal(t, (want | fs.ModeDir).String(), fi.Mode().String(), rel)
 	}
 }
+
+// A file where a folder belongs is an error, not a folder taken as made.
+func TestEnsure_FileInAFoldersPlace(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(root, ArchiveDir), []byte("not a folder\n"), 0o644))
+	err := Layout{Root: root}.Ensure([]string{"payables"})
+	require.ErrorContains(t, err, "archive: not a directory")
+}
