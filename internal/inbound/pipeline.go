@@ -24,6 +24,7 @@ type Journal interface {
 	List(f state.Filter) ([]*state.File, error)
 	Delete(id string) error
 	FindDuplicate(route, sha256, msgID string, since time.Time, excludeID string) (*state.File, error)
+	FindTxDuplicate(route string, fingerprints []string, since time.Time, excludeID string) (*state.File, []string, error)
 	Unindex(id string) error
 	PutBlob(key string, data []byte) error
 	GetBlob(key string) ([]byte, error)

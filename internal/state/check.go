@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -159,6 +160,14 @@ func checkDedupe(tx *bolt.Tx, files map[string]*File, report reportFunc) {
 				report("duplicate index: file %s indexed with msgId %q but has %q", id, value, f.MsgID)
 				ok = false
 			}
+		case kindTx:
+			if !slices.Contains(txFingerprints(f), value) {
+				report("duplicate index: file %s indexed with transaction %s it does not hold", id, value)
+				ok = false
+			}
+			if ok {
+				have[kind+"\x00"+value+"\x00"+id] = true
+			}
 		default:
 			report("duplicate index: unknown kind %q for file %s", kind, id)
 			ok = false
@@ -177,6 +186,11 @@ func checkDedupe(tx *bolt.Tx, files map[string]*File, report reportFunc) {
 		}
 		if f.MsgID != "" && !have[kindMsgID+"\x00"+id] {
 			report("duplicate index: file %s is %s but its msgId is not indexed", id, f.State)
+		}
+		for _, fp := range txFingerprints(f) {
+			if !have[kindTx+"\x00"+fp+"\x00"+id] {
+				report("duplicate index: file %s is %s but its transaction %s is not indexed", id, f.State, fp)
+			}
 		}
 	}
 }

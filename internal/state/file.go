@@ -165,6 +165,11 @@ type Payment struct {
 	InstrID    string `json:"instrId,omitempty"`
 	Amount     int64  `json:"amount"`
 	Currency   string `json:"currency"`
+	// Debtor is the debtor account (IBAN or Atlar account id) of a
+	// payment forwarded in instruction mode; with ExternalID (EndToEndId),
+	// Amount and Currency it is the transaction's fingerprint for the
+	// duplicate index.
+	Debtor string `json:"debtor,omitempty"`
 	// PaymentID is Atlar's credit-transfer id.
 	PaymentID string `json:"paymentId,omitempty"`
 	// Status is Atlar's payment status, or REJECTED when the batch record
