@@ -49,6 +49,7 @@ func cmdDoctor(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	d.ok("config %s is valid (%d routes)", cfg.File, len(cfg.Routes))
 	d.folders(cfg)
+	d.leases(cfg)
 	d.journal(cfg)
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()

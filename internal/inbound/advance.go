@@ -74,6 +74,12 @@ func (p *Pipeline) validate(ctx context.Context, f *state.File) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("validate %s: %w", f.ID, err)
 	}
+	// What is validated must be what was hashed (and will be archived).
+	if why, err := p.changedSinceClaim(f, data, false); err != nil {
+		return false, err
+	} else if why != "" {
+		return true, p.rejectChanged(f, why)
+	}
 	plan, probs, err := BuildPlan(ctx, r, PlanInput{
 		FileID: f.ID, Attempt: f.Attempt, Name: f.Name, Data: data,
 		Today: p.clock.Now().Local().Format(time.DateOnly),
@@ -140,6 +146,13 @@ func (p *Pipeline) startSubmit(f *state.File) (bool, error) {
 	// The duplicate check and the write that indexes the file are one
 	// critical section: two copies of a file validated at the same time
 	// cannot both pass.
+	// Last look before anything is sent: the copy still holds the
+	// claimed bytes and the ERP has not written to its file since.
+	if why, err := p.changedSinceClaim(f, nil, true); err != nil {
+		return false, err
+	} else if why != "" {
+		return true, p.rejectChanged(f, why)
+	}
 	p.dupMu.Lock()
 	defer p.dupMu.Unlock()
 	if dup, what, err := p.duplicate(f, f.MsgID); err != nil {

@@ -62,6 +62,10 @@ type Options struct {
 	AccountsTTL time.Duration
 	// OnSubmitted, if set, is told each file Atlar accepted (metrics).
 	OnSubmitted func(f *state.File)
+	// WriterOpen tells whether another process still has an inbox file
+	// open (default: the system's WriterOpen). Tests replace it to stand
+	// for a file system or user where the check is not possible.
+	WriterOpen func(path string) (open, supported bool, err error)
 	// Sweep is how often every unfinished file is read from the journal
 	// to catch one the tracker's timetable lost (default 1m): a safety
 	// net only.
@@ -86,6 +90,9 @@ type Pipeline struct {
 	claims keyedmutex.Mutex
 	// dupMu makes the duplicate check and entering Submitting atomic.
 	dupMu sync.Mutex
+	// noLease remembers the routes already warned about that the bridge
+	// cannot tell whether a writer still has their files open.
+	noLease sync.Map
 
 	queue   chan string
 	mu      sync.Mutex

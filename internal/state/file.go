@@ -34,6 +34,10 @@ type File struct {
 	Name   string `json:"name"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	// ClaimedModTime is the modification time of the ERP's file when it
+	// was claimed: with Size and SHA256 it tells whether the ERP wrote to
+	// it after the claim (a writer that only paused).
+	ClaimedModTime time.Time `json:"claimedModTime,omitempty"`
 	// Source says how the file came in: "folder" or "sftp:<user>".
 	Source string `json:"source"`
 
