@@ -24,28 +24,31 @@ func (s *Store) Check() ([]string, error) {
 	report := func(format string, args ...any) {
 		problems = append(problems, fmt.Sprintf(format, args...))
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if tx.Bucket(name) == nil && !derived(name) {
-				report("bucket %s is missing", name)
+	// A damaged page makes bbolt panic: report it instead (bridge doctor).
+	err := guard(s.path, func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			for _, name := range allBuckets {
+				if tx.Bucket(name) == nil && !derived(name) {
+					report("bucket %s is missing", name)
+				}
 			}
-		}
-		if len(problems) > 0 {
+			if len(problems) > 0 {
+				return nil
+			}
+			files := checkFiles(tx, report)
+			checkStateIndex(tx, files, report)
+			checkDedupe(tx, files, report)
+			checkDeliveries(tx, report)
+			if tx.Bucket(bucketChanged) != nil {
+				checkChanged(tx, report)
+			}
+			if len(problems) == 0 && tx.Bucket(bucketCounts) != nil {
+				// The counts follow the state index: while the index itself
+				// is wrong, its problems are the ones to fix.
+				checkCounts(tx, report)
+			}
 			return nil
-		}
-		files := checkFiles(tx, report)
-		checkStateIndex(tx, files, report)
-		checkDedupe(tx, files, report)
-		checkDeliveries(tx, report)
-		if tx.Bucket(bucketChanged) != nil {
-			checkChanged(tx, report)
-		}
-		if len(problems) == 0 && tx.Bucket(bucketCounts) != nil {
-			// The counts follow the state index: while the index itself
-			// is wrong, its problems are the ones to fix.
-			checkCounts(tx, report)
-		}
-		return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("check state: %w", err)
