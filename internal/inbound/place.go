@@ -189,6 +189,12 @@ func (p *Pipeline) Recover() error {
 			return fmt.Errorf("recover: %w", err)
 		}
 		for _, e := range entries {
+			if atomicfile.IsTemp(e.Name()) {
+				// A claim's copy cut short by a crash: the claim is
+				// finished again from the original (finishClaim).
+				_ = os.Remove(filepath.Join(routesDir, rd.Name(), e.Name()))
+				continue
+			}
 			if strings.HasPrefix(e.Name(), ".") {
 				p.recoverClaimed(e.Name())
 				continue
