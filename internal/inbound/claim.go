@@ -70,6 +70,8 @@ func (p *Pipeline) claim(d Drop) (*state.File, error) {
 	}
 	open, supported, err := writerOpen(d.Path)
 	switch {
+	case open && err != nil:
+		return nil, fmt.Errorf("claim %s: %w: %v", d.Path, ErrStillOpen, err)
 	case open:
 		return nil, fmt.Errorf("claim %s: %w", d.Path, ErrStillOpen)
 	case !supported:
