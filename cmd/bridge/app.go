@@ -32,6 +32,9 @@ type appOptions struct {
 	// (tests).
 	BeforeWrite func(op string) error
 	AfterCommit func(op string, f *state.File) error
+	// NewJournal allows starting a new journal although archive/, failed/
+	// or the outbox show earlier files (bridge run --new-journal).
+	NewJournal bool
 }
 
 // app is one running bridge: every component, started in order and closed
@@ -81,7 +84,12 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (_ *app, er
 	if err := a.lay.Ensure(cfg.RouteNames()); err != nil {
 		return nil, err
 	}
-	a.store, err = state.Open(a.lay.StateFile(), state.Options{Clock: o.Clock, BeforeWrite: o.BeforeWrite, AfterCommit: o.AfterCommit})
+	history := journalHistory(a.lay)
+	if o.NewJournal {
+		history = ""
+	}
+	a.store, err = state.Open(a.lay.StateFile(), state.Options{Clock: o.Clock, BeforeWrite: o.BeforeWrite, AfterCommit: o.AfterCommit,
+		History: history})
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,7 @@ func cmdDoctor(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	d.ok("config %s is valid (%d routes)", cfg.File, len(cfg.Routes))
 	d.folders(cfg)
+	d.leases(cfg)
 	d.journal(cfg)
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -105,11 +106,28 @@ func (d *doctor) folders(cfg *config.Config) {
 }
 
 func (d *doctor) journal(cfg *config.Config) {
-	path := layout.Layout{Root: cfg.Storage.Root}.StateFile()
-	st, err := state.Open(path, state.Options{ReadOnly: true, Timeout: time.Second})
+	lay := layout.Layout{Root: cfg.Storage.Root}
+	path := lay.StateFile()
+	var (
+		st  *state.Store
+		err = os.ErrNotExist // an empty journal is as good as none
+	)
+	if fi, serr := os.Stat(path); serr != nil || fi.Size() > 0 {
+		st, err = state.Open(path, state.Options{ReadOnly: true, Timeout: time.Second})
+	}
+	if err == nil {
+		// Every page: bbolt's own check, safe on a damaged file.
+		if verr := st.Verify(); verr != nil {
+			_ = st.Close()
+			st, err = nil, verr
+		}
+	}
 	switch {
 	case errors.Is(err, state.ErrLocked):
 		d.ok("journal %s is in use by the running bridge", path)
+	case errors.Is(err, os.ErrNotExist) && journalHistory(lay) != "":
+		d.fail("journal %s is missing or empty, but %s: restore state/bridge.db from a backup "+
+			"(only if there is none: bridge run --new-journal)", path, journalHistory(lay))
 	case errors.Is(err, os.ErrNotExist):
 		d.ok("journal %s will be created at the first start", path)
 	case err != nil:

@@ -99,6 +99,8 @@ func TestOps_Doctor(t *testing.T) {
 	require.Equal(t, 0, code, out+errOut)
 	require.Contains(t, out, "Atlar accepts the credentials")
 	require.Contains(t, out, "journal")
+	// The temp inbox is the test user's and the file system has leases.
+	require.Contains(t, out, "OK    route payables: a writer still holding a file in")
 
 	t.Setenv("TEST_ATLAR_SECRET", "wrong")
 	out, _, code = runCLI(t, "doctor", "--config", cfgPath)

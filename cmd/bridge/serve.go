@@ -21,6 +21,7 @@ import (
 func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("run")
 	cfgPath := configFlag(fs)
+	newJournal := fs.Bool("new-journal", false, "start a new journal although archive/, failed/ or the outbox hold earlier files (only when no backup of state/bridge.db exists: duplicates of earlier files are then not recognised)")
 	cfg, _, err := env.parseConfig(fs, cfgPath, args)
 	if err != nil {
 		return err
@@ -29,6 +30,7 @@ func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.NewJournal = *newJournal
 	stopProfile, err := startProfile(env.stderr) // benchmarks only; see profile.go
 	if err != nil {
 		return err

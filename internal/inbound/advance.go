@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atomicfile"
@@ -86,6 +87,12 @@ func (p *Pipeline) validateWith(ctx context.Context, f *state.File, res Resolver
 	if err != nil {
 		return false, fmt.Errorf("validate %s: %w", f.ID, err)
 	}
+	// What is validated must be what was hashed (and will be archived).
+	if why, err := p.changedSinceClaim(f, data, false); err != nil {
+		return false, err
+	} else if why != "" {
+		return true, p.rejectChanged(f, why)
+	}
 	plan, probs, echo, err := buildPlan(ctx, r, PlanInput{
 		FileID: f.ID, Attempt: f.Attempt, Name: f.Name, Data: data,
 		Today: p.clock.Now().Local().Format(time.DateOnly),
@@ -152,6 +159,13 @@ func (p *Pipeline) startSubmit(f *state.File) (bool, error) {
 	// The duplicate check and the write that indexes the file are one
 	// critical section: two copies of a file validated at the same time
 	// cannot both pass.
+	// Last look before anything is sent: the copy still holds the
+	// claimed bytes and the ERP has not written to its file since.
+	if why, err := p.changedSinceClaim(f, nil, true); err != nil {
+		return false, err
+	} else if why != "" {
+		return true, p.rejectChanged(f, why)
+	}
 	p.dupMu.Lock()
 	defer p.dupMu.Unlock()
 	if dup, what, err := p.duplicate(f, f.MsgID); err != nil {
@@ -170,7 +184,8 @@ func (p *Pipeline) startSubmit(f *state.File) (bool, error) {
 }
 
 // duplicate finds an earlier file sent on the route within its dedupe
-// window with the same bytes, or (msgID != "") the same pain.001 MsgId.
+// window with the same bytes, or (msgID != "") the same pain.001 MsgId, or
+// (instruction mode, once validated) any of the same transactions.
 func (p *Pipeline) duplicate(f *state.File, msgID string) (*state.File, string, error) {
 	if f.Force {
 		return nil, "", nil
@@ -187,17 +202,56 @@ func (p *Pipeline) duplicate(f *state.File, msgID string) (*state.File, string, 
 	if !errors.Is(err, state.ErrNotFound) {
 		return nil, "", fmt.Errorf("duplicate check %s: %w", f.ID, err)
 	}
-	if msgID == "" {
+	if msgID != "" {
+		dup, err = p.j.FindDuplicate(f.Route, "", msgID, since, f.ID)
+		if err == nil {
+			return dup, "the same MsgId " + msgID, nil
+		}
+		if !errors.Is(err, state.ErrNotFound) {
+			return nil, "", fmt.Errorf("duplicate check %s: %w", f.ID, err)
+		}
+	}
+	return p.txDuplicate(f, since)
+}
+
+// txDuplicate finds an earlier file that forwarded any of f's transactions
+// (debtor account, EndToEndId, amount, currency): an ERP re-export under a
+// fresh MsgId. One repeated transaction is enough to refuse the whole
+// file, since an instruction is forwarded untouched and cannot be split,
+// and paying one transaction twice is the loss to avoid.
+func (p *Pipeline) txDuplicate(f *state.File, since time.Time) (*state.File, string, error) {
+	var fps []string
+	e2e := map[string]string{} // fingerprint → EndToEndId
+	for _, pay := range f.Payments {
+		if fp := state.TxFingerprint(pay); fp != "" {
+			if _, ok := e2e[fp]; !ok {
+				fps = append(fps, fp)
+				e2e[fp] = pay.ExternalID
+			}
+		}
+	}
+	if len(fps) == 0 {
 		return nil, "", nil
 	}
-	dup, err = p.j.FindDuplicate(f.Route, "", msgID, since, f.ID)
-	if err == nil {
-		return dup, "the same MsgId " + msgID, nil
+	dup, shared, err := p.j.FindTxDuplicate(f.Route, fps, since, f.ID)
+	if errors.Is(err, state.ErrNotFound) {
+		return nil, "", nil
 	}
-	if !errors.Is(err, state.ErrNotFound) {
+	if err != nil {
 		return nil, "", fmt.Errorf("duplicate check %s: %w", f.ID, err)
 	}
-	return nil, "", nil
+	ids := make([]string, 0, len(shared))
+	for _, fp := range shared {
+		ids = append(ids, e2e[fp])
+	}
+	const show = 10
+	list := strings.Join(ids[:min(len(ids), show)], ", ")
+	if len(ids) > show {
+		list += fmt.Sprintf(" and %d more", len(ids)-show)
+	}
+	what := fmt.Sprintf("%d of %d transactions already forwarded (same debtor account, EndToEndId, amount and currency; EndToEndId %s)",
+		len(ids), len(fps), list)
+	return dup, what, nil
 }
 
 func (p *Pipeline) rejectDuplicate(f, dup *state.File, what string) error {

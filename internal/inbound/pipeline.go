@@ -63,6 +63,11 @@ type Journal interface {
 	// usual answer, checked with errors.Is. A read: the check and the move
 	// to submitting are atomic only under the pipeline's dupMu.
 	FindDuplicate(route, sha256, msgID string, since time.Time, excludeID string) (*state.File, error)
+	// FindTxDuplicate returns the earliest other file (not excludeID)
+	// on route, indexed at or after since, that forwarded any of the
+	// given transaction fingerprints, with the fingerprints it shares.
+	// Errors: state.ErrNotFound when there is none.
+	FindTxDuplicate(route string, fingerprints []string, since time.Time, excludeID string) (*state.File, []string, error)
 	// Unindex drops a file's duplicate index entries, so that a file that
 	// failed with nothing accepted may be sent again. Idempotent while the
 	// record exists. Errors: state.ErrNotFound when neither the record nor
@@ -169,6 +174,10 @@ type Options struct {
 	// OnFinal, if set, is told each file that Atlar's tracking ended
 	// (completed or failed), with its payments' final statuses (metrics).
 	OnFinal func(f *state.File)
+	// WriterOpen tells whether another process still has an inbox file
+	// open (default: the system's WriterOpen). Tests replace it to stand
+	// for a file system or user where the check is not possible.
+	WriterOpen func(path string) (open, supported bool, err error)
 	// Sweep is how often every unfinished file is read from the journal
 	// to catch one the tracker's timetable lost (default 1m): a safety
 	// net only.
@@ -199,6 +208,9 @@ type Pipeline struct {
 	claims keyedmutex.Mutex
 	// dupMu makes the duplicate check and entering Submitting atomic.
 	dupMu sync.Mutex
+	// noLease remembers the routes already warned about that the bridge
+	// cannot tell whether a writer still has their files open.
+	noLease sync.Map
 
 	queue   chan string
 	mu      sync.Mutex

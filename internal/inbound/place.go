@@ -33,7 +33,8 @@ func (p *Pipeline) place(f *state.File) error {
 		if _, err := os.Lstat(dst); err != nil {
 			return fmt.Errorf("place %s: original not found at %s nor %s: %w", f.ID, src, dst, err)
 		}
-		return nil // placed before
+		p.dropClaimed(f) // a crash may have come before
+		return nil       // placed before
 	case err != nil:
 		return fmt.Errorf("place %s: %w", f.ID, err)
 	}
@@ -52,10 +53,21 @@ func (p *Pipeline) place(f *state.File) error {
 			return fmt.Errorf("place %s: error report: %w", f.ID, err)
 		}
 	}
+	if strings.HasPrefix(f.Path, layout.ArchiveDir+"/") {
+		// The archive holds the copy that was sent, whatever happened to
+		// the ERP's file; say so if the ERP wrote to it after the claim.
+		if why, err := p.changedSinceClaim(f, nil, true); err != nil {
+			return fmt.Errorf("place %s: %w", f.ID, err)
+		} else if why != "" {
+			p.log.Error("the file changed after it was claimed and sent; the archive keeps the bytes that were sent",
+				"file_id", f.ID, "route", f.Route, "name", f.Name, "change", why)
+		}
+	}
 	if err := os.Rename(src, dst); err != nil {
 		return fmt.Errorf("place %s: %w", f.ID, err)
 	}
 	atomicfile.SyncDir(filepath.Dir(dst))
+	p.dropClaimed(f)
 	return nil
 }
 
@@ -150,7 +162,8 @@ func (p *Pipeline) Recover() error {
 		return fmt.Errorf("recover: %w", err)
 	}
 	for _, f := range open {
-		if f.State == state.Received && !atomicfile.Exists(p.lay.Abs(f.Path)) && !atomicfile.Exists(p.lay.Abs(f.InboxPath)) {
+		if f.State == state.Received && !atomicfile.Exists(p.lay.Abs(f.Path)) && !atomicfile.Exists(p.lay.Abs(f.InboxPath)) &&
+			!atomicfile.Exists(p.claimedAbs(f)) {
 			// Gone before we took it: nothing to pay, nothing to keep.
 			p.log.Warn("received file vanished before it was claimed", "file_id", f.ID, "path", f.InboxPath)
 			if err := p.j.Delete(f.ID); err != nil {
@@ -176,6 +189,16 @@ func (p *Pipeline) Recover() error {
 			return fmt.Errorf("recover: %w", err)
 		}
 		for _, e := range entries {
+			if atomicfile.IsTemp(e.Name()) {
+				// A claim's copy cut short by a crash: the claim is
+				// finished again from the original (finishClaim).
+				_ = os.Remove(filepath.Join(routesDir, rd.Name(), e.Name()))
+				continue
+			}
+			if strings.HasPrefix(e.Name(), ".") {
+				p.recoverClaimed(e.Name())
+				continue
+			}
 			id, _, ok := strings.Cut(e.Name(), "_")
 			if !ok {
 				continue
@@ -196,4 +219,21 @@ func (p *Pipeline) Recover() error {
 		}
 	}
 	return nil
+}
+
+// recoverClaimed removes a claimed original (claimedAbs) left in
+// processing/ by a crash after its file was placed.
+func (p *Pipeline) recoverClaimed(name string) {
+	rest, ok := strings.CutSuffix(strings.TrimPrefix(name, "."), ".claimed")
+	if !ok {
+		return
+	}
+	id, _, _ := strings.Cut(rest, "_")
+	f, err := p.j.Get(id)
+	if err != nil {
+		return // not ours to judge: left alone
+	}
+	if f.Path != layout.ProcessingRel(f.Route, f.ID, f.Name) && f.State != state.Received {
+		p.dropClaimed(f)
+	}
 }

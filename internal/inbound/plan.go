@@ -178,6 +178,14 @@ func painOriginal(res *pain001.Result) *state.Original {
 
 func instructionPlan(ctx context.Context, r *Route, res *pain001.Result, orig *state.Original, rs Resolver) (*Plan, payrun.Problems, error) {
 	plan := &Plan{Run: res.Run, Original: orig, Payments: statePayments(res.Run.Payments)}
+	// The debtor account makes each transaction's fingerprint in the
+	// duplicate index: a re-export under a fresh MsgId is still caught.
+	for i, p := range res.Run.Payments {
+		plan.Payments[i].Debtor = p.SourceAccountID
+		if p.SourceIBAN != "" {
+			plan.Payments[i].Debtor = bankid.NormalizeIBAN(p.SourceIBAN)
+		}
+	}
 	ip := &InstructionPlan{ConnectionID: r.ConnectionID, ContentType: pain001.ContentType(res.Header.Version)}
 	plan.Instruction = ip
 	if r.ConnectionID != "auto" {

@@ -128,3 +128,51 @@ func TestPipeline_RecoverCleansReportTemps(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{filepath.Base(final), filepath.Base(final) + ".error.txt"}, names)
 }
+
+// TestPipeline_RecoverFolderClaim crashes a folder drop's claim after the
+// ERP's file was moved aside but before the private copy was made (the
+// crash left a half-written copy temp): Recover makes the copy, drops the
+// stale temp, and once the file is done neither the moved-aside original
+// nor the temp is left in processing/.
+func TestPipeline_RecoverFolderClaim(t *testing.T) {
+	w := newWorld(t)
+	c := newCrash(func(op string, _ *state.File) bool { return op == "create" })
+	c.atOnce = true
+	w.start(worldOptions{Journal: c.options()})
+	path := filepath.Join(w.lay.Inbox("payables"), "pay.csv")
+	require.NoError(t, os.WriteFile(path, csvData("RFC"), 0o644))
+	_, err := w.pipe.Claim(context.Background(), inbound.Drop{Route: "payables", Path: path, Name: "pay.csv", Source: "folder"})
+	require.ErrorIs(t, err, errCrashed)
+	w.close()
+
+	files, err := func() ([]*state.File, error) {
+		j, err := state.Open(w.lay.StateFile(), state.Options{})
+		require.NoError(t, err)
+		defer j.Close()
+		return j.List(state.Filter{})
+	}()
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	id := files[0].ID
+	// What a crash in the middle of the claim leaves: the ERP's file moved
+	// aside, a copy temp cut short.
+	proc := w.lay.Processing("payables")
+	require.NoError(t, os.MkdirAll(proc, 0o750))
+	require.NoError(t, os.Rename(path, filepath.Join(proc, "."+id+"_pay.csv.claimed")))
+	stale := filepath.Join(proc, "."+id+"_pay.csv.0123456789ab.tmp")
+	require.NoError(t, os.WriteFile(stale, []byte("external_id"), 0o640))
+
+	w.start(worldOptions{RecoverOnly: true})
+	require.NoFileExists(t, stale)
+	got, err := os.ReadFile(w.lay.Abs(layout.ProcessingRel("payables", id, "pay.csv")))
+	require.NoError(t, err)
+	require.Equal(t, csvData("RFC"), got, "the copy holds the claimed bytes")
+	w.close()
+
+	w.start(worldOptions{})
+	require.True(t, w.pump(time.Second, 10*time.Minute, w.inState(id, state.Completed)), "logs:\n%s", w.logs)
+	w.waitReal(func() bool {
+		entries, err := os.ReadDir(proc)
+		return err == nil && len(entries) == 0
+	}, "processing/ empty")
+}

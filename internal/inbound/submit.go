@@ -2,6 +2,8 @@ package inbound
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -268,6 +270,11 @@ func (p *Pipeline) submitInstruction(ctx context.Context, f *state.File) (bool, 
 	data, err := os.ReadFile(p.lay.Abs(f.Path))
 	if err != nil {
 		return false, fmt.Errorf("submit %s: %w", id, err)
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.SHA256 {
+		// Only someone writing into processing/ could do this: never
+		// send bytes other than those validated.
+		return false, fmt.Errorf("submit %s: the copy in processing/ is no longer the %d bytes claimed (sha256 %s); not sending it", id, f.Size, f.SHA256)
 	}
 	got, err := p.api.CreateInstruction(ctx, ins.ConnectionID, f.Name, data, ins.ContentType, ins.IdempotencyKey)
 	if err != nil {

@@ -65,6 +65,8 @@ type worldOptions struct {
 	// RecoverOnly runs Recover but not Start: what a start has done before
 	// the watcher and the SFTP server begin.
 	RecoverOnly bool
+	// WriterOpen replaces the check for a writer still holding a drop.
+	WriterOpen func(path string) (open, supported bool, err error)
 }
 
 // start opens the journal and runs the pipeline: Recover, then Start.
@@ -83,7 +85,7 @@ func (w *world) start(o worldOptions) {
 	require.NoError(w.t, err)
 	w.pipe, err = inbound.New(inbound.Options{
 		Journal: w.store, API: api, Layout: w.lay, Routes: worldRoutes, Clock: w.clock,
-		Logger: log.With("component", "inbound"),
+		Logger: log.With("component", "inbound"), WriterOpen: o.WriterOpen,
 	})
 	require.NoError(w.t, err)
 	require.NoError(w.t, w.pipe.Recover())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,28 +24,31 @@ func (s *Store) Check() ([]string, error) {
 	report := func(format string, args ...any) {
 		problems = append(problems, fmt.Sprintf(format, args...))
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if tx.Bucket(name) == nil && !derived(name) {
-				report("bucket %s is missing", name)
+	// A damaged page makes bbolt panic: report it instead (bridge doctor).
+	err := guard(s.path, func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			for _, name := range allBuckets {
+				if tx.Bucket(name) == nil && !derived(name) {
+					report("bucket %s is missing", name)
+				}
 			}
-		}
-		if len(problems) > 0 {
+			if len(problems) > 0 {
+				return nil
+			}
+			files := checkFiles(tx, report)
+			checkStateIndex(tx, files, report)
+			checkDedupe(tx, files, report)
+			checkDeliveries(tx, report)
+			if tx.Bucket(bucketChanged) != nil {
+				checkChanged(tx, report)
+			}
+			if len(problems) == 0 && tx.Bucket(bucketCounts) != nil {
+				// The counts follow the state index: while the index itself
+				// is wrong, its problems are the ones to fix.
+				checkCounts(tx, report)
+			}
 			return nil
-		}
-		files := checkFiles(tx, report)
-		checkStateIndex(tx, files, report)
-		checkDedupe(tx, files, report)
-		checkDeliveries(tx, report)
-		if tx.Bucket(bucketChanged) != nil {
-			checkChanged(tx, report)
-		}
-		if len(problems) == 0 && tx.Bucket(bucketCounts) != nil {
-			// The counts follow the state index: while the index itself
-			// is wrong, its problems are the ones to fix.
-			checkCounts(tx, report)
-		}
-		return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("check state: %w", err)
@@ -162,6 +166,14 @@ func checkDedupe(tx *bolt.Tx, files map[string]*File, report reportFunc) {
 				report("duplicate index: file %s indexed with msgId %q but has %q", id, value, f.MsgID)
 				ok = false
 			}
+		case kindTx:
+			if !slices.Contains(txFingerprints(f), value) {
+				report("duplicate index: file %s indexed with transaction %s it does not hold", id, value)
+				ok = false
+			}
+			if ok {
+				have[kind+"\x00"+value+"\x00"+id] = true
+			}
 		default:
 			report("duplicate index: unknown kind %q for file %s", kind, id)
 			ok = false
@@ -180,6 +192,11 @@ func checkDedupe(tx *bolt.Tx, files map[string]*File, report reportFunc) {
 		}
 		if f.MsgID != "" && !have[kindMsgID+"\x00"+id] {
 			report("duplicate index: file %s is %s but its msgId is not indexed", id, f.State)
+		}
+		for _, fp := range txFingerprints(f) {
+			if !have[kindTx+"\x00"+fp+"\x00"+id] {
+				report("duplicate index: file %s is %s but its transaction %s is not indexed", id, f.State, fp)
+			}
 		}
 	}
 }

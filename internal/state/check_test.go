@@ -75,8 +75,9 @@ func TestStore_Check(t *testing.T) {
 			corrupt: del(bucketFiles, "S"),
 			want: []string{
 				"state index: submitted points at missing file S",
-				"duplicate index: entry points at missing file S",
-				"duplicate index: entry points at missing file S",
+				"duplicate index: entry points at missing file S", // sha256
+				"duplicate index: entry points at missing file S", // msgId
+				"duplicate index: entry points at missing file S", // its transaction
 				"change mark S: no such file",
 			},
 		},
@@ -92,6 +93,19 @@ func TestStore_Check(t *testing.T) {
 			name:    "SentFileNotIndexed",
 			corrupt: del(bucketDedupe, "m\x00sepa\x00MSG-S\x00S"),
 			want:    []string{"duplicate index: file S is submitted but its msgId is not indexed"},
+		},
+		{
+			name:    "SentTransactionNotIndexed",
+			corrupt: del(bucketDedupe, "t\x00sepa\x00"+TxFingerprint(txS)+"\x00S"),
+			want:    []string{"duplicate index: file S is submitted but its transaction " + TxFingerprint(txS) + " is not indexed"},
+		},
+		{
+			name:    "IndexedWithAnotherTransaction",
+			corrupt: rewrite("S", func(f *File) { f.Payments[0].Amount++ }),
+			want: []string{
+				"duplicate index: file S indexed with transaction " + TxFingerprint(txS) + " it does not hold",
+				"duplicate index: file S is submitted but its transaction " + TxFingerprint(Payment{Debtor: txS.Debtor, ExternalID: txS.ExternalID, Amount: txS.Amount + 1, Currency: txS.Currency}) + " is not indexed",
+			},
 		},
 		{
 			name:    "DeliveryEmptyPath",
@@ -117,6 +131,7 @@ func TestStore_Check(t *testing.T) {
 			require.NoError(t, s.Create(newFile("R", "payables"), "claimed"))
 			f := newFile("S", "sepa")
 			f.MsgID = "MSG-S"
+			f.Mode, f.Payments = "instruction", []Payment{txS}
 			f.State = Submitted
 			require.NoError(t, s.Create(f, "imported"))
 			require.NoError(t, s.PutDelivery(&Delivery{Key: "report/R1", Path: "outbox/statements/r1.xml"}))
@@ -128,6 +143,9 @@ func TestStore_Check(t *testing.T) {
 		})
 	}
 }
+
+// txS is the one transaction of file S (instruction mode).
+var txS = Payment{Debtor: "DE89370400440532013000", ExternalID: "E2E-S", Amount: 1234, Currency: "EUR"}
 
 // trimDetail drops the decoder's own words after "record does not decode",
 // which vary with the Go version.

@@ -2,6 +2,8 @@ package state
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +23,37 @@ type indexEntry struct {
 const (
 	kindSHA   = "s"
 	kindMsgID = "m"
+	kindTx    = "t"
 )
+
+// notProvided is the EndToEndId ISO 20022 prescribes when the debtor gave
+// none: it names no transaction, so it is never a fingerprint.
+const notProvided = "NOTPROVIDED"
+
+// TxFingerprint is the duplicate-index value of one forwarded transaction:
+// a digest of its debtor account, EndToEndId, amount and currency, or ""
+// when the payment lacks a debtor or a real EndToEndId. A digest keeps the
+// index key short and free of NUL bytes whatever the ERP wrote.
+func TxFingerprint(p Payment) string {
+	if p.Debtor == "" || p.ExternalID == "" || p.ExternalID == notProvided {
+		return ""
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d\x00%s", p.Debtor, p.ExternalID, p.Amount, p.Currency))
+	return hex.EncodeToString(sum[:16])
+}
+
+// txFingerprints returns the distinct fingerprints of f's payments.
+func txFingerprints(f *File) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range f.Payments {
+		if fp := TxFingerprint(p); fp != "" && !seen[fp] {
+			seen[fp] = true
+			out = append(out, fp)
+		}
+	}
+	return out
+}
 
 func dedupeKey(kind, route, value, id string) []byte {
 	return []byte(kind + "\x00" + route + "\x00" + value + "\x00" + id)
@@ -69,6 +101,11 @@ func index(tx *bolt.Tx, f *File, at time.Time) error {
 	}
 	if f.MsgID != "" {
 		if err := add(dedupeKey(kindMsgID, f.Route, f.MsgID, f.ID)); err != nil {
+			return err
+		}
+	}
+	for _, fp := range txFingerprints(f) {
+		if err := add(dedupeKey(kindTx, f.Route, fp, f.ID)); err != nil {
 			return err
 		}
 	}
@@ -149,6 +186,56 @@ func (s *Store) FindDuplicate(route, sha256, msgID string, since time.Time, excl
 		return nil, fmt.Errorf("find duplicate on route %s: %w", route, err)
 	}
 	return found, nil
+}
+
+// FindTxDuplicate returns the earliest file other than excludeID that was
+// sent on route at or after since with any of the given transaction
+// fingerprints (TxFingerprint), and which of them it shares. It returns an
+// error matching ErrNotFound when there is none. Like FindDuplicate it is a
+// read: the caller serialises check and send.
+func (s *Store) FindTxDuplicate(route string, fingerprints []string, since time.Time, excludeID string) (*File, []string, error) {
+	var (
+		found  *File
+		shared []string
+	)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		dedupe, err := bucket(tx, bucketDedupe)
+		if err != nil {
+			return err
+		}
+		var best *indexEntry
+		byID := map[string][]string{} // earlier file → fingerprints it shares
+		for _, fp := range fingerprints {
+			prefix := dedupePrefix(kindTx, route, fp)
+			c := dedupe.Cursor()
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				var e indexEntry
+				if err := json.Unmarshal(v, &e); err != nil {
+					return fmt.Errorf("decode index entry %q: %w", k, err)
+				}
+				if e.ID == excludeID || e.At.Before(since) {
+					continue
+				}
+				if _, err := getFile(tx, e.ID); err != nil {
+					continue // dangling: no evidence; Check reports it
+				}
+				byID[e.ID] = append(byID[e.ID], fp)
+				if best == nil || e.At.Before(best.At) || (e.At.Equal(best.At) && e.ID < best.ID) {
+					best = &e
+				}
+			}
+		}
+		if best == nil {
+			return ErrNotFound
+		}
+		shared = byID[best.ID]
+		found, err = getFile(tx, best.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("find duplicate transactions on route %s: %w", route, err)
+	}
+	return found, shared, nil
 }
 
 // Unindex drops a file's duplicate index entries, so that a file that failed

@@ -119,3 +119,67 @@ func TestStore_Unindex(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "A", f.ID)
 }
+
+// sendTxFile sends an instruction-mode file holding the given payments.
+func sendTxFile(t *testing.T, s *Store, id, route string, pays ...Payment) {
+	t.Helper()
+	f := newFile(id, route)
+	f.Mode, f.Payments = "instruction", pays
+	require.NoError(t, s.Create(f, "claimed"))
+	_, err := s.Update(id, "", setState(Submitting))
+	require.NoError(t, err)
+}
+
+func TestStore_FindTxDuplicate(t *testing.T) {
+	s, clock := openTest(t, Options{})
+	pay := func(debtor, e2e string, amount int64, ccy string) Payment {
+		return Payment{Debtor: debtor, ExternalID: e2e, Amount: amount, Currency: ccy}
+	}
+	a1 := pay("DE89370400440532013000", "E2E-1", 1234, "EUR")
+	a2 := pay("DE89370400440532013000", "E2E-2", 500, "EUR")
+	sendTxFile(t, s, "A", "sepa", a1, a2, pay("DE89370400440532013000", "NOTPROVIDED", 700, "EUR"))
+	clock.Advance(time.Hour)
+	sendTxFile(t, s, "B", "sepa", a2)
+
+	fp := TxFingerprint
+	tests := []struct {
+		name       string
+		route      string
+		fps        []string
+		since      time.Time
+		want       string // "" = ErrNotFound
+		wantShared []string
+	}{
+		{"OneRepeats", "sepa", []string{fp(pay("X", "new", 1, "EUR")), fp(a1)}, t0, "A", []string{fp(a1)}},
+		{"EarliestFileWithItsShare", "sepa", []string{fp(a1), fp(a2)}, t0, "A", []string{fp(a1), fp(a2)}},
+		{"WindowSkipsOlder", "sepa", []string{fp(a1), fp(a2)}, t0.Add(time.Minute), "B", []string{fp(a2)}},
+		{"OtherAmount", "sepa", []string{fp(pay(a1.Debtor, a1.ExternalID, 1235, "EUR"))}, t0, "", nil},
+		{"OtherCurrency", "sepa", []string{fp(pay(a1.Debtor, a1.ExternalID, 1234, "CHF"))}, t0, "", nil},
+		{"OtherDebtor", "sepa", []string{fp(pay("CH9300762011623852957", a1.ExternalID, 1234, "EUR"))}, t0, "", nil},
+		{"OtherRoute", "other", []string{fp(a1)}, t0, "", nil},
+		{"None", "sepa", nil, t0, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, shared, err := s.FindTxDuplicate(tt.route, tt.fps, tt.since, "X")
+			if tt.want == "" {
+				require.ErrorIs(t, err, ErrNotFound)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, f.ID)
+			assert.Equal(t, tt.wantShared, shared)
+		})
+	}
+
+	assert.Empty(t, fp(pay("DE89370400440532013000", "NOTPROVIDED", 700, "EUR")), "NOTPROVIDED names no transaction")
+	assert.Empty(t, fp(pay("", "E2E-1", 1234, "EUR")), "no debtor (transfers mode, CSV): not fingerprinted")
+
+	// Unindex drops the transaction entries too (a retry of a file that
+	// never reached Atlar).
+	_, err := s.Update("A", "failed before sending", setState(Failed))
+	require.NoError(t, err)
+	require.NoError(t, s.Unindex("A"))
+	_, _, err = s.FindTxDuplicate("sepa", []string{fp(a1)}, t0, "X")
+	require.ErrorIs(t, err, ErrNotFound)
+}

@@ -60,6 +60,10 @@ type File struct {
 	Name   string `json:"name"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	// ClaimedModTime is the modification time of the ERP's file when it
+	// was claimed: with Size and SHA256 it tells whether the ERP wrote to
+	// it after the claim (a writer that only paused).
+	ClaimedModTime time.Time `json:"claimedModTime,omitempty"`
 	// Source says how the file came in: "folder" or "sftp:<user>".
 	Source string `json:"source"`
 
@@ -198,6 +202,11 @@ type Payment struct {
 	InstrID    string `json:"instrId,omitempty"`
 	Amount     int64  `json:"amount"`
 	Currency   string `json:"currency"`
+	// Debtor is the debtor account (IBAN or Atlar account id) of a
+	// payment forwarded in instruction mode; with ExternalID (EndToEndId),
+	// Amount and Currency it is the transaction's fingerprint for the
+	// duplicate index.
+	Debtor string `json:"debtor,omitempty"`
 	// PaymentID is Atlar's credit-transfer id.
 	PaymentID string `json:"paymentId,omitempty"`
 	// Status is Atlar's payment status, or REJECTED when the batch record

@@ -66,6 +66,11 @@ type Options struct {
 	// an error refuses the write (nothing is committed). Tests use it to
 	// stop the journal dead after a simulated crash.
 	BeforeWrite func(op string) error
+	// History, when set, says what shows that files went through this
+	// bridge before (e.g. "archive/ holds 27 files"): a missing or empty
+	// journal is then refused (ErrNoJournal) instead of started afresh,
+	// which would forget duplicate protection.
+	History string
 }
 
 // Store is the journal. Its methods are safe for concurrent use.
@@ -107,9 +112,27 @@ func Open(path string, o Options) (*Store, error) {
 			return nil, fmt.Errorf("open state: %w", err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly})
+	if o.History != "" && !o.ReadOnly && missingOrEmpty(path) {
+		return nil, &noJournalError{path: path, history: o.History}
+	}
+	// bbolt maps the file and trusts it: check first what would crash it.
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
+	var db *bolt.DB
+	err := guard(path, func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly})
+		return err
+	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, &lockedError{path: path, wait: o.Timeout}
+	}
+	if errors.Is(err, ErrDamaged) {
+		return nil, err
+	}
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) || errors.Is(err, bolterrors.ErrVersionMismatch) {
+		return nil, &damagedError{path: path, why: err.Error()}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open state %s: %w", path, err)
@@ -122,8 +145,20 @@ func Open(path string, o Options) (*Store, error) {
 		beforeWrite: o.BeforeWrite,
 		subs:        map[*subscriber]struct{}{},
 	}
-	if err := s.init(o.ReadOnly); err != nil {
+	if !o.ReadOnly {
+		// Every page, before the bridge relies on any: random bytes in a
+		// page otherwise go unnoticed until a read of that page panics.
+		// Read-only opens (the CLI) skip it; bridge doctor runs it.
+		if err := s.Verify(); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+	}
+	if err := guard(path, func() error { return s.init(o.ReadOnly) }); err != nil {
 		_ = db.Close()
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
 	return s, nil

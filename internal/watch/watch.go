@@ -34,8 +34,9 @@ type Candidate struct {
 }
 
 // Handler claims a candidate. nil means handled: the handler moved the file
-// away. An error means "not now" (a Windows sharing violation because the
-// writer still holds the file, a transient journal error): the watcher logs
+// away. An error means "not now" (a writer still holds the file: a Windows
+// sharing violation or a refused Linux write lease; a transient journal
+// error): the watcher logs
 // it, rate-limited, and offers the file again after a backoff (1s, 2s, 4s …
 // capped at the rescan interval). Up to Options.Handlers calls run at once
 // (default one at a time), never two for the same file, each with the
