@@ -18,6 +18,7 @@ targets=(
   "./internal/csvpay FuzzParse"
   "./internal/pain001 FuzzRead"
   "./internal/pain001 FuzzTokens"
+  "./internal/pain001 FuzzSchemaVerdict"
   "./internal/config FuzzParse"
   "./internal/sftpserver FuzzSession_Resolve"
 )
