@@ -23,6 +23,10 @@ type pmtState struct {
 	sourceIBAN            string
 	date                  string // "" when in the past: execute today
 
+	// sourceNumber and sourceRouting: a debtor account given by number
+	// (Othr/Id) and its agent's clearing member id.
+	sourceNumber, sourceRouting string
+
 	nb      count
 	ctrl    sum
 	count   int
@@ -154,9 +158,19 @@ func (r *reader) pmtHeader(p *pmtState) {
 	case other.seen:
 		r.text(sc, other, 34)
 		h.DebtorAcctOther = clean(other.val)
+		p.sourceNumber = h.DebtorAcctOther
 	case acct.seen:
 		r.missing(gateWellformed, sc, "DbtrAcct/Id/IBAN", "the debtor's IBAN (or Othr/Id)")
 	}
+	sys, member := r.one(sc, f[pDbtrClrSysCd]), r.one(sc, f[pDbtrMmbID])
+	r.text(sc, member, 35)
+	var agent payrun.Creditor
+	routing(&agent, clean(sys.val), clean(member.val))
+	p.sourceRouting = agent.RoutingNumber + agent.SortCode
+	if p.sourceRouting == "" {
+		p.sourceRouting = clean(member.val) // another system's member id, matched as written
+	}
+	h.DebtorRouting = p.sourceRouting
 	ccy := r.one(sc, f[pDbtrCcy])
 	r.currency(sc, ccy)
 	h.Currency = clean(ccy.val)

@@ -38,6 +38,13 @@ type Payment struct {
 	// SourceIBAN names it and inbound resolves it through the accounts API.
 	SourceAccountID string
 	SourceIBAN      string
+	// SourceNumber names the paying account by a domestic account number
+	// when it has no IBAN (pain.001 DbtrAcct/Id/Othr/Id: US and UK files),
+	// SourceRouting by the debtor agent's clearing member id if given (an
+	// ABA routing number or a sort code); inbound matches both against the
+	// accounts' identifiers and routing in Atlar.
+	SourceNumber  string `json:",omitempty"`
+	SourceRouting string `json:",omitempty"`
 
 	// Amount in minor units of Currency (ISO 4217 exponent), always > 0.
 	Amount   int64
