@@ -2,8 +2,13 @@ package xsd
 
 import (
 	"encoding/xml"
+	"fmt"
 	"strings"
 )
+
+// MaxValue bounds the text of one simple-typed element the Validator
+// keeps.
+const MaxValue = 1 << 20
 
 // XSINamespace is the schema-instance namespace: its attributes
 // (schemaLocation and the like) are allowed on every element.
@@ -74,6 +79,17 @@ func New(s *Schema, report func(*Error)) *Validator {
 func (v *Validator) Depth() int { return len(v.stack) }
 
 func (v *Validator) fail(line int, missing bool, attr, value, expected string) {
+	v.report1(line, missing, "", attr, value, expected)
+}
+
+// failChild reports a missing or unexpected child of the open element: the
+// path then ends with the child. (It must not push a frame: callers hold
+// pointers into the stack.)
+func (v *Validator) failChild(line int, missing bool, child, value, expected string) {
+	v.report1(line, missing, child, "", value, expected)
+}
+
+func (v *Validator) report1(line int, missing bool, child, attr, value, expected string) {
 	v.Errors++
 	if v.report == nil {
 		return
@@ -82,16 +98,11 @@ func (v *Validator) fail(line int, missing bool, attr, value, expected string) {
 	for _, f := range v.stack {
 		v.path = append(v.path, Step{Name: f.name, Index: int(f.index)})
 	}
+	if child != "" {
+		v.path = append(v.path, Step{Name: child, Index: 1})
+	}
 	v.err = Error{Path: v.path, Attr: attr, Value: value, Expected: expected, Missing: missing, Line: line}
 	v.report(&v.err)
-}
-
-// failChild reports a missing or unexpected child of the open element: the
-// path then ends with the child.
-func (v *Validator) failChild(line int, missing bool, child, value, expected string) {
-	v.stack = append(v.stack, vframe{name: child, index: 1})
-	v.fail(line, missing, "", value, expected)
-	v.stack = v.stack[:len(v.stack)-1]
 }
 
 // Start opens an element.
@@ -324,6 +335,16 @@ func (v *Validator) Text(b []byte, line int) {
 		return
 	}
 	if v.s.Types[top.typ].Kind == Simple {
+		if top.textBad {
+			return
+		}
+		if len(v.text)-int(top.textAt)+len(b) > MaxValue {
+			// No ISO 20022 simple type comes near: a broken or hostile
+			// file must not grow the buffer.
+			top.textBad = true
+			v.fail(line, false, "", "", fmt.Sprintf("a value of at most %d bytes", MaxValue))
+			return
+		}
 		v.text = append(v.text, b...)
 		return
 	}
@@ -346,6 +367,9 @@ func (v *Validator) End(line int) {
 		t := &v.s.Types[top.typ]
 		switch t.Kind {
 		case Simple:
+			if top.textBad {
+				break // too long, reported
+			}
 			val := v.text[top.textAt:]
 			if exp, ok := v.simple(&v.s.Simples[t.Simple], val); !ok {
 				v.fail(line, false, "", string(val), exp)

@@ -154,3 +154,93 @@ func TestSimpleValues(t *testing.T) {
 		}
 	}
 }
+
+// A value past MaxValue is reported once and not kept.
+func TestValidator_MaxValue(t *testing.T) {
+	s := &Schema{
+		Namespace: "urn:t",
+		Root:      []Particle{{Name: "R", Type: 0, Min: 1, Max: 1}},
+		Types:     []Type{{Name: "T", Kind: Simple, Simple: 0}},
+		Simples:   []SimpleType{{Name: "S", Base: String, Length: -1, MinLength: -1, MaxLength: -1, TotalDigits: -1, FractionDigits: -1}},
+	}
+	var got []string
+	v := New(s, func(e *Error) { got = append(got, e.Expected) })
+	v.Start(xml.Name{Space: "urn:t", Local: "R"}, nil, 1)
+	chunk := []byte(strings.Repeat("x", 64<<10))
+	for range MaxValue/len(chunk) + 2 {
+		v.Text(chunk, 1)
+	}
+	v.End(1)
+	assert.Equal(t, []string{"a value of at most 1048576 bytes"}, got)
+	assert.LessOrEqual(t, cap(v.text), 2*MaxValue)
+}
+
+// The content model: order, cardinality, choices (top-level and nested in
+// a sequence), attributes and text in element-only content.
+func TestValidator_ContentModel(t *testing.T) {
+	const ns = "urn:t"
+	none := SimpleType{Name: "Str", Base: String, Length: -1, MinLength: -1, MaxLength: -1, TotalDigits: -1, FractionDigits: -1}
+	s := &Schema{
+		Name: "t", Namespace: ns,
+		Root: []Particle{{Name: "R", Type: 0, Min: 1, Max: 1}},
+		Types: []Type{
+			/* 0 */ {Name: "R", Kind: Sequence, Children: []Particle{
+				{Name: "A", Type: 1, Min: 1, Max: 1},
+				{Name: "B", Type: 1, Min: 0, Max: 2},
+				{Min: 1, Max: 1, Group: []Particle{{Name: "C", Type: 1, Min: 1, Max: 1}, {Name: "D", Type: 2, Min: 1, Max: Unbounded}}},
+				{Name: "E", Type: 3, Min: 0, Max: 1},
+			}},
+			/* 1 */ {Name: "Str", Kind: Simple, Simple: 0},
+			/* 2 */ {Name: "Amt", Kind: Simple, Simple: 0, Attrs: []Attribute{{Name: "Ccy", Simple: 0, Required: true}}},
+			/* 3 */ {Name: "Ch", Kind: Choice, Children: []Particle{{Name: "X", Type: 1, Min: 1, Max: 1}, {Name: "Y", Type: 1, Min: 1, Max: 1}}},
+		},
+		Simples: []SimpleType{none},
+	}
+	type el struct {
+		name  string
+		attrs []xml.Attr
+		kids  []el
+		text  string
+	}
+	var run func(v *Validator, e el)
+	run = func(v *Validator, e el) {
+		v.Start(xml.Name{Space: ns, Local: e.name}, e.attrs, 1)
+		if e.text != "" {
+			v.Text([]byte(e.text), 1)
+		}
+		for _, k := range e.kids {
+			run(v, k)
+		}
+		v.End(1)
+	}
+	ccy := []xml.Attr{{Name: xml.Name{Local: "Ccy"}, Value: "EUR"}}
+	tests := []struct {
+		name string
+		kids []el
+		want []string // Expected texts, in order
+	}{
+		{"valid with C", []el{{name: "A"}, {name: "C"}}, nil},
+		{"valid with D twice, B twice, E", []el{{name: "A"}, {name: "B"}, {name: "B"}, {name: "D", attrs: ccy}, {name: "D", attrs: ccy}, {name: "E", kids: []el{{name: "Y"}}}}, nil},
+		{"A missing", []el{{name: "C"}}, []string{"A before C (required)"}},
+		{"wrong order", []el{{name: "C"}, {name: "A"}}, []string{"A before C (required)", "one of E here (the schema's order)"}},
+		{"B three times", []el{{name: "A"}, {name: "B"}, {name: "B"}, {name: "B"}, {name: "C"}}, []string{"one of C or D here (the schema's order)"}},
+		{"C and D", []el{{name: "A"}, {name: "C"}, {name: "D", attrs: ccy}}, []string{"one of E here (the schema's order)"}},
+		{"choice missing", []el{{name: "A"}}, []string{"C or D in R (required)"}},
+		{"choice of two", []el{{name: "A"}, {name: "C"}, {name: "E", kids: []el{{name: "X"}, {name: "Y"}}}}, []string{"no more child elements after X (a choice of one)"}},
+		{"empty choice", []el{{name: "A"}, {name: "C"}, {name: "E"}}, []string{"one of X, Y in E (required)"}},
+		{"attribute missing, another given", []el{{name: "A"}, {name: "D", attrs: []xml.Attr{{Name: xml.Name{Local: "Cur"}, Value: "EUR"}}}},
+			[]string{"no attribute Cur on D", "attribute Ccy (required)"}},
+		{"xsi and xmlns attributes are fine", []el{{name: "A", attrs: []xml.Attr{{Name: xml.Name{Space: XSINamespace, Local: "type"}, Value: "x"}, {Name: xml.Name{Space: "xmlns", Local: "p"}, Value: "urn:p"}}}, {name: "C"}}, nil},
+		{"text in element-only content", []el{{name: "A"}, {name: "C"}, {name: "E", text: "\u00a0", kids: []el{{name: "X"}}}}, []string{"only child elements and XML white space (space, tab, CR, LF) in E"}},
+		{"child in a simple type", []el{{name: "A", kids: []el{{name: "Z"}}}, {name: "C"}}, []string{"no child elements in A (text only)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			v := New(s, func(e *Error) { got = append(got, e.Expected) })
+			run(v, el{name: "R", kids: tt.kids})
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, len(tt.want), v.Errors)
+		})
+	}
+}
