@@ -299,25 +299,26 @@ func transfer(ctx context.Context, r *Route, p payrun.Payment, today string, rs 
 		}
 	case src == "" && p.SourceIBAN != "":
 		src = "iban:" + p.SourceIBAN // offline: shown, never sent
-	case src == "" && p.SourceNumber != "" && rs != nil:
-		acc, expected, err := sourceByNumber(ctx, rs, p.SourceNumber, p.SourceRouting)
+	case src == "" && p.SourceNumber != nil && rs != nil:
+		n := p.SourceNumber
+		acc, expected, err := sourceByNumber(ctx, rs, n.Number, n.Routing)
 		switch {
 		case err != nil:
 			return t, nil, err
 		case acc == nil:
-			value := p.SourceNumber
-			if p.SourceRouting != "" {
-				value += " (routing " + p.SourceRouting + ")"
+			value := n.Number
+			if n.Routing != "" {
+				value += " (routing " + n.Routing + ")"
 			}
 			prob("source_number", value, expected)
 		default:
 			src = acc.ID
 			if acc.Currency != "" && acc.Currency != p.Currency {
-				prob("currency", p.Currency, fmt.Sprintf("%s, the currency of account %s", acc.Currency, p.SourceNumber))
+				prob("currency", p.Currency, fmt.Sprintf("%s, the currency of account %s", acc.Currency, n.Number))
 			}
 		}
-	case src == "" && p.SourceNumber != "":
-		src = "number:" + p.SourceNumber // offline: shown, never sent
+	case src == "" && p.SourceNumber != nil:
+		src = "number:" + p.SourceNumber.Number // offline: shown, never sent
 	case src == "":
 		prob("source_account_id", "", "a source account id or IBAN (or a route source_account_id)")
 	}

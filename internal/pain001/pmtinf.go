@@ -23,9 +23,9 @@ type pmtState struct {
 	sourceIBAN            string
 	date                  string // "" when in the past: execute today
 
-	// sourceNumber and sourceRouting: a debtor account given by number
-	// (Othr/Id) and its agent's clearing member id.
-	sourceNumber, sourceRouting string
+	// sourceNumber: a debtor account given by number (Othr/Id) and its
+	// agent's clearing member id.
+	sourceNumber *payrun.AccountNumber
 
 	nb      count
 	ctrl    sum
@@ -158,7 +158,6 @@ func (r *reader) pmtHeader(p *pmtState) {
 	case other.seen:
 		r.text(sc, other, 34)
 		h.DebtorAcctOther = clean(other.val)
-		p.sourceNumber = h.DebtorAcctOther
 	case acct.seen:
 		r.missing(gateWellformed, sc, "DbtrAcct/Id/IBAN", "the debtor's IBAN (or Othr/Id)")
 	}
@@ -166,11 +165,13 @@ func (r *reader) pmtHeader(p *pmtState) {
 	r.text(sc, member, 35)
 	var agent payrun.Creditor
 	routing(&agent, clean(sys.val), clean(member.val))
-	p.sourceRouting = agent.RoutingNumber + agent.SortCode
-	if p.sourceRouting == "" {
-		p.sourceRouting = clean(member.val) // another system's member id, matched as written
+	h.DebtorRouting = agent.RoutingNumber + agent.SortCode
+	if h.DebtorRouting == "" {
+		h.DebtorRouting = clean(member.val) // another system's member id, matched as written
 	}
-	h.DebtorRouting = p.sourceRouting
+	if h.DebtorIBAN == "" && h.DebtorAcctOther != "" {
+		p.sourceNumber = &payrun.AccountNumber{Number: h.DebtorAcctOther, Routing: h.DebtorRouting}
+	}
 	ccy := r.one(sc, f[pDbtrCcy])
 	r.currency(sc, ccy)
 	h.Currency = clean(ccy.val)
