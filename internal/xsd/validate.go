@@ -163,7 +163,10 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 			var typ, a int
 			if p.Group == nil {
 				// The common case, inline: an element particle.
-				if !(in && p.Name == name.Local || p.Type == Wildcard) || p.Max != Unbounded && count >= p.Max {
+				// Length and first byte first: most particles passed over
+				// differ there, and a full compare costs a call.
+				if !(in && len(p.Name) == len(name.Local) && p.Name[0] == name.Local[0] && p.Name == name.Local || p.Type == Wildcard) ||
+					p.Max != Unbounded && count >= p.Max {
 					continue
 				}
 				typ, a = p.Type, -1

@@ -21,7 +21,10 @@ func (v *Validator) simple(st *SimpleType, val []byte) (string, bool) {
 	}
 	switch st.Base {
 	case String:
-		if st.Length >= 0 || st.MinLength >= 0 || st.MaxLength >= 0 {
+		if n := len(val); st.Length < 0 && st.MinLength <= 1 && n >= st.MinLength && (st.MaxLength < 0 || n <= st.MaxLength) {
+			// Bytes bound characters: within the limits either way, no
+			// need to count (the common MaxNText case).
+		} else if st.Length >= 0 || st.MinLength >= 0 || st.MaxLength >= 0 {
 			n := utf8.RuneCount(val)
 			if st.Length >= 0 && n != st.Length ||
 				st.MinLength >= 0 && n < st.MinLength ||
