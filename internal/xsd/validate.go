@@ -43,6 +43,8 @@ type Step struct {
 type Validator struct {
 	s *Schema
 	m []*matcher
+	// lastMatch is, per pattern, the last value that matched it.
+	lastMatch [][]byte
 	// lastReq is, per type, the index of its last required particle (-1
 	// none): what End must check.
 	lastReq []int
@@ -72,7 +74,7 @@ type vframe struct {
 // (valid until it returns).
 func New(s *Schema, report func(*Error)) *Validator {
 	m, lastReq := s.compiled()
-	return &Validator{s: s, m: m, lastReq: lastReq, report: report}
+	return &Validator{s: s, m: m, lastReq: lastReq, report: report, lastMatch: make([][]byte, len(m))}
 }
 
 // Depth is the number of open elements.

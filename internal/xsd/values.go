@@ -40,8 +40,16 @@ func (v *Validator) simple(st *SimpleType, val []byte) (string, bool) {
 		if st.TotalDigits >= 0 && d.total > st.TotalDigits || st.FractionDigits >= 0 && d.nfra > st.FractionDigits {
 			return fmt.Sprintf("at most %d digits, %d after the decimal point (%s)", st.TotalDigits, st.FractionDigits, st.Name), false
 		}
-		if exp, ok := bounds(st, d); !ok {
-			return exp, false
+		switch {
+		case st.MinInclusive == "0" && st.MaxInclusive == "" && st.MinExclusive == "" && st.MaxExclusive == "":
+			// ISO 20022 amounts: only the sign matters.
+			if d.sign() < 0 {
+				return fmt.Sprintf("a number of at least 0 (%s)", st.Name), false
+			}
+		default:
+			if exp, ok := bounds(st, d); !ok {
+				return exp, false
+			}
 		}
 	case Boolean:
 		switch string(val) {
@@ -73,8 +81,17 @@ func (v *Validator) simple(st *SimpleType, val []byte) (string, bool) {
 		}
 	}
 	for _, p := range st.Patterns {
-		if !v.m[p].match(val) {
+		m := v.m[p]
+		// The last value that matched: codes, BICs and currencies repeat
+		// from one transaction to the next.
+		if last := v.lastMatch[p]; last != nil && string(last) == string(val) {
+			continue
+		}
+		if !m.match(val) {
 			return "a value matching " + v.s.Patterns[p].XSD + " (" + st.Name + ")", false
+		}
+		if len(val) <= 64 {
+			v.lastMatch[p] = append(v.lastMatch[p][:0], val...)
 		}
 	}
 	return "", true
