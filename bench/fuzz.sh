@@ -36,6 +36,7 @@ targets=(
   "./internal/pain001 FuzzTokens 1000"
   "./internal/config FuzzParse 1600"
   "./internal/sftpserver FuzzSession_Resolve 550"
+  "./internal/pain001 FuzzSchemaVerdict 300"
 )
 if [ "${FUZZ_ALL:-}" = 1 ]; then
   targets+=(

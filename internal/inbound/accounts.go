@@ -143,6 +143,21 @@ func (a *accounts) AccountByIBAN(ctx context.Context, iban string) (*atlar.Accou
 	return a.lookup(ctx, func() *atlar.Account { return a.byIBAN[iban] })
 }
 
+// AccountByNumber finds an account by a domestic account number and
+// optional routing (numbers.go).
+func (a *accounts) AccountByNumber(ctx context.Context, number, routing string) (*atlar.Account, error) {
+	var mismatch error
+	acc, err := a.lookup(ctx, func() *atlar.Account {
+		acc, err := matchNumber(a.byID, number, routing)
+		mismatch = err
+		return acc
+	})
+	if err != nil && mismatch != nil && !errors.Is(mismatch, errUnknownAccount) {
+		return nil, mismatch
+	}
+	return acc, err
+}
+
 func (a *accounts) AccountByID(ctx context.Context, id string) (*atlar.Account, error) {
 	return a.lookup(ctx, func() *atlar.Account { return a.byID[id] })
 }

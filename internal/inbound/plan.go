@@ -199,23 +199,44 @@ func instructionPlan(ctx context.Context, r *Route, res *pain001.Result, orig *s
 	byConn := map[string]string{} // connection id → first debtor IBAN
 	for i, pi := range res.Header.PmtInfs {
 		field := fmt.Sprintf("PmtInf[%d]/DbtrAcct/Id/IBAN", i+1)
-		acc, err := rs.AccountByIBAN(ctx, pi.DebtorIBAN)
-		if errors.Is(err, errUnknownAccount) {
-			probs = append(probs, payrun.Problem{Field: field, Value: pi.DebtorIBAN, Expected: "an IBAN of an account connected in Atlar", Code: "AC01"})
-			continue
+		var acc *atlar.Account
+		if pi.DebtorIBAN == "" && pi.DebtorAcctOther != "" {
+			// A debtor given by account number (US and UK files).
+			var expected string
+			var err error
+			acc, expected, err = sourceByNumber(ctx, rs, pi.DebtorAcctOther, pi.DebtorRouting)
+			if err != nil {
+				return nil, nil, err
+			}
+			if acc == nil {
+				probs = append(probs, payrun.Problem{Field: fmt.Sprintf("PmtInf[%d]/DbtrAcct/Id/Othr/Id", i+1),
+					Value: pi.DebtorAcctOther, Expected: expected, Code: "AC01"})
+				continue
+			}
+		} else {
+			var err error
+			acc, err = rs.AccountByIBAN(ctx, pi.DebtorIBAN)
+			if errors.Is(err, errUnknownAccount) {
+				probs = append(probs, payrun.Problem{Field: field, Value: pi.DebtorIBAN, Expected: "an IBAN of an account connected in Atlar", Code: "AC01"})
+				continue
+			}
+			if err != nil {
+				return nil, nil, err
+			}
 		}
-		if err != nil {
-			return nil, nil, err
+		debtor := pi.DebtorIBAN
+		if debtor == "" {
+			debtor = pi.DebtorAcctOther
 		}
 		conn, err := rs.ConnectionFor(ctx, acc.ThirdPartyID)
 		if errors.Is(err, errUnknownAccount) {
-			probs = append(probs, payrun.Problem{Field: field, Value: pi.DebtorIBAN, Expected: "an account whose bank has a connection in Atlar", Code: "AC01"})
+			probs = append(probs, payrun.Problem{Field: field, Value: debtor, Expected: "an account whose bank has a connection in Atlar", Code: "AC01"})
 			continue
 		}
 		if err != nil {
 			return nil, nil, err
 		}
-		byConn[conn.ID] = pi.DebtorIBAN
+		byConn[conn.ID] = debtor
 		ip.ConnectionID = conn.ID
 	}
 	if len(byConn) > 1 {
@@ -266,6 +287,7 @@ func transfersPlan(ctx context.Context, r *Route, in PlanInput, run *payrun.Run,
 var painField = map[string]string{
 	"source_account_id":   "DbtrAcct/Id",
 	"source_iban":         "DbtrAcct/Id/IBAN",
+	"source_number":       "DbtrAcct/Id/Othr/Id",
 	"currency":            "Amt/InstdAmt/@Ccy",
 	"external_account_id": "CdtrAcct/Id",
 	"creditor_country":    "Cdtr/PstlAdr/Ctry",
@@ -351,6 +373,26 @@ func transfer(ctx context.Context, r *Route, p payrun.Payment, today string, rs 
 		}
 	case src == "" && p.SourceIBAN != "":
 		src = "iban:" + p.SourceIBAN // offline: shown, never sent
+	case src == "" && p.SourceNumber != nil && rs != nil:
+		n := p.SourceNumber
+		acc, expected, err := sourceByNumber(ctx, rs, n.Number, n.Routing)
+		switch {
+		case err != nil:
+			return t, nil, err
+		case acc == nil:
+			value := n.Number
+			if n.Routing != "" {
+				value += " (routing " + n.Routing + ")"
+			}
+			prob("source_number", value, expected)
+		default:
+			src = acc.ID
+			if acc.Currency != "" && acc.Currency != p.Currency {
+				prob("currency", p.Currency, fmt.Sprintf("%s, the currency of account %s", acc.Currency, n.Number))
+			}
+		}
+	case src == "" && p.SourceNumber != nil:
+		src = "number:" + p.SourceNumber.Number // offline: shown, never sent
 	case src == "":
 		prob("source_account_id", "", "a source account id or IBAN (or a route source_account_id)")
 	}

@@ -11,12 +11,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// anyAccount resolves every IBAN to a synthetic account, so public sample
+// anyAccount resolves every IBAN and account number to a synthetic account, so public sample
 // files (whose debtors are not ours) can be planned.
 type anyAccount struct{}
 
 func (anyAccount) AccountByIBAN(_ context.Context, iban string) (*atlar.Account, error) {
 	return &atlar.Account{ID: "acc-" + iban, ThirdPartyID: "bank-1"}, nil
+}
+
+func (anyAccount) AccountByNumber(_ context.Context, number, _ string) (*atlar.Account, error) {
+	return &atlar.Account{ID: "acc-" + number, ThirdPartyID: "bank-1"}, nil
 }
 
 func (anyAccount) AccountByID(_ context.Context, id string) (*atlar.Account, error) {

@@ -260,6 +260,13 @@ func (w *walker) rawToken() error {
 		w.tok = token{kind: endToken, start: xml.StartElement{Name: t.Name}}
 	case xml.CharData:
 		w.tok = token{kind: textToken, text: t}
+	case xml.Directive:
+		// A DOCTYPE is harmless and schema-valid (xmllint agrees), but
+		// entity declarations are refused outright: the reader never
+		// expands entities (no billion laughs, no external entities), and a
+		// file that declares them means something it cannot read.
+		w.tok = token{kind: otherToken}
+		w.entities = bytes.Contains(t, []byte("<!ENTITY"))
 	default:
 		w.tok = token{kind: otherToken}
 	}
@@ -335,7 +342,19 @@ func (sc *nsScope) translate(n xml.Name, element bool) string {
 // from the fast scanner, or an I/O error.
 func (r *reader) token() (*token, error) {
 	err := r.walk.next()
+	if err == nil && r.walk.entities {
+		r.flag(gateAlways, payrun.Problem{
+			Line:     r.line(),
+			Field:    "DOCTYPE",
+			Expected: "no ENTITY declarations in the DOCTYPE (entities are never expanded; a pain.001 needs none)",
+			Code:     codeFileFormat,
+		})
+		return nil, errStop
+	}
 	if err == nil {
+		if r.val != nil {
+			r.validate(&r.walk.tok)
+		}
 		return &r.walk.tok, nil
 	}
 	if err == errFallback {
@@ -368,6 +387,7 @@ func (r *reader) token() (*token, error) {
 		ce *charsetError
 	)
 	switch {
+
 	case errors.As(err, &se):
 		r.flag(gateAlways, payrun.Problem{
 			Line:     se.Line,

@@ -166,7 +166,11 @@ func (r *reader) checkRoot(root xml.StartElement) bool {
 		// Level none: read by local names as if it were the common .03.
 		s = schema{v: 3}
 	}
+	if s.version == "pain.001.001.09" && swissLocation(root) {
+		s = swissV09
+	}
 	r.schema = s
+	r.startSchema(root)
 	r.header.Version = s.version
 	r.header.Variant = s.variant
 	return true

@@ -49,6 +49,8 @@ const (
 	pDbtrCcy
 	pDbtrAgt
 	pDbtrBIC
+	pDbtrClrSysCd
+	pDbtrMmbID
 	pChrgBr
 	pmtFieldCount
 )
@@ -81,7 +83,11 @@ var pmtTable = newTable(map[string]int{
 	"DbtrAgt/FinInstnId/BIC":         pDbtrBIC,
 	"DbtrAgt/FinInstnId/BICFI":       pDbtrBIC,
 	"DbtrAgt/FinInstnId/CmbndId/BIC": pDbtrBIC, // v02
-	"ChrgBr":                         pChrgBr,
+	"DbtrAgt/FinInstnId/ClrSysMmbId/ClrSysId/Cd": pDbtrClrSysCd,
+	"DbtrAgt/FinInstnId/ClrSysMmbId/MmbId":       pDbtrMmbID,
+	"DbtrAgt/FinInstnId/ClrSysMmbId/Id":          pDbtrMmbID, // v02
+	"DbtrAgt/FinInstnId/CmbndId/ClrSysMmbId/Id":  pDbtrMmbID, // v02
+	"ChrgBr": pChrgBr,
 })
 
 // Transaction fields (relative to CdtTrfTxInf).

@@ -33,7 +33,7 @@ func TestRead_MutationsFormat(t *testing.T) {
 				return []byte(strings.ReplaceAll(string(d), "pain.001.001.03", "pain.008.001.02"))
 			},
 			codes: []string{"FF01"}, field: "Document/@xmlns",
-			mention: []string{"urn:iso:std:iso:20022:tech:xsd:pain.008.001.02", "pain.001.001.02/.03/.05/.09"},
+			mention: []string{"urn:iso:std:iso:20022:tech:xsd:pain.008.001.02", "pain.001.001.02/.03/.05/.08/.09/.10/.11"},
 		},
 		{
 			name: "no namespace", sample: deSample, today: deToday,

@@ -192,6 +192,15 @@ var (
 	benchDoc  []byte
 )
 
+// BenchmarkRead_WithoutSchemaRules is BenchmarkRead without the generated
+// schema rules: run both, alternating, to see what the rules cost
+// (bench/results.md).
+func BenchmarkRead_WithoutSchemaRules(b *testing.B) {
+	schemaRules = false
+	defer func() { schemaRules = true }()
+	BenchmarkRead(b)
+}
+
 // BenchmarkRead reads the 100 000-transaction file, reporting MB/s and the
 // live heap per payment of the Run it returns.
 func BenchmarkRead(b *testing.B) {

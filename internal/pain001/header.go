@@ -44,6 +44,11 @@ type PmtInfHeader struct {
 	CtgyPurp        string // PmtTpInf/CtgyPurp/Cd (or Prtry)
 	Currency        string // DbtrAcct/Ccy, if any
 
+	// DebtorRouting is the debtor agent's clearing member id
+	// (DbtrAgt/FinInstnId/ClrSysMmbId/MmbId): an ABA routing number or a
+	// sort code without its system prefix, else as written.
+	DebtorRouting string
+
 	// TxCount is the real number of CdtTrfTxInf in the block.
 	TxCount int
 	// TxSum is the real sum of their amounts as an exact decimal ("6655.86"),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/payrun"
+	"github.com/atlarbridge/bridge/internal/xsd"
 )
 
 // Level is how much Read checks.
@@ -59,6 +60,11 @@ type Result struct {
 	Run *payrun.Run
 	// Problems is empty when the file is valid at the requested level.
 	Problems payrun.Problems
+	// SchemaErrors counts the violations of the version's XSD found at
+	// strict level (some of which Problems words as the more specific
+	// business check). With no well-formedness problem (FF01) it is the
+	// schema verdict, which the tests hold equal to xmllint's.
+	SchemaErrors int
 }
 
 // maxAhead is how far in the future a requested execution date may be:
@@ -106,7 +112,8 @@ func readWith(r io.Reader, o Options, fast bool) (*Result, error) {
 	res.Header = rd.header
 	res.Run.MsgID = rd.header.MsgID
 	res.Run.MsgNameID = rd.header.Version
-	res.Problems = rd.problems.result()
+	res.Problems = rd.allProblems()
+	res.SchemaErrors = rd.schemaErrors
 	return res, nil
 }
 
@@ -133,6 +140,13 @@ type reader struct {
 
 	pmtIDs map[string]int // PmtInfId → 1-based PmtInf index
 	e2eIDs map[string]int // EndToEndId → Row
+
+	// val checks the generated schema rules at strict level (schema.go);
+	// what it finds is kept apart from the hand-written checks' problems
+	// until the end, when repeats of those are dropped.
+	val          *xsd.Validator
+	schemaProbs  problemList
+	schemaErrors int
 
 	pmtFields [pmtFieldCount][]leaf
 	txFields  [txFieldCount][]leaf

@@ -23,6 +23,10 @@ type pmtState struct {
 	sourceIBAN            string
 	date                  string // "" when in the past: execute today
 
+	// sourceNumber: a debtor account given by number (Othr/Id) and its
+	// agent's clearing member id.
+	sourceNumber *payrun.AccountNumber
+
 	nb      count
 	ctrl    sum
 	count   int
@@ -156,6 +160,17 @@ func (r *reader) pmtHeader(p *pmtState) {
 		h.DebtorAcctOther = clean(other.val)
 	case acct.seen:
 		r.missing(gateWellformed, sc, "DbtrAcct/Id/IBAN", "the debtor's IBAN (or Othr/Id)")
+	}
+	sys, member := r.one(sc, f[pDbtrClrSysCd]), r.one(sc, f[pDbtrMmbID])
+	r.text(sc, member, 35)
+	var agent payrun.Creditor
+	routing(&agent, clean(sys.val), clean(member.val))
+	h.DebtorRouting = agent.RoutingNumber + agent.SortCode
+	if h.DebtorRouting == "" {
+		h.DebtorRouting = clean(member.val) // another system's member id, matched as written
+	}
+	if h.DebtorIBAN == "" && h.DebtorAcctOther != "" {
+		p.sourceNumber = &payrun.AccountNumber{Number: h.DebtorAcctOther, Routing: h.DebtorRouting}
 	}
 	ccy := r.one(sc, f[pDbtrCcy])
 	r.currency(sc, ccy)

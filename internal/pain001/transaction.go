@@ -36,10 +36,11 @@ func (r *reader) transaction(start *xml.StartElement, p *pmtState) error {
 		return err
 	}
 	pay := payrun.Payment{
-		Row:        sc.row,
-		PmtInfID:   p.hdr.ID,
-		SourceIBAN: p.sourceIBAN,
-		Date:       p.date,
+		Row:          sc.row,
+		PmtInfID:     p.hdr.ID,
+		SourceIBAN:   p.sourceIBAN,
+		SourceNumber: p.sourceNumber,
+		Date:         p.date,
 	}
 
 	instr := r.one(sc, f[tInstrID])

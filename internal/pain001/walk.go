@@ -53,15 +53,18 @@ func newTable(paths map[string]int) table {
 // every transaction, so that reading costs no allocation per element beyond
 // the tokenizer's own.
 type walker struct {
-	d      *xml.Decoder // nil while fast reads
-	fast   *scanner
-	src    sizeReader
-	scope  nsScope
-	tok    token  // the token just read
-	ns     string // the document namespace; elements outside it are skipped
-	path   []byte
-	text   []byte
-	frames []frame
+	d     *xml.Decoder // nil while fast reads
+	fast  *scanner
+	src   sizeReader
+	scope nsScope
+	tok   token // the token just read
+	// entities: the DOCTYPE just read declares entities, which Read
+	// refuses (see rawToken).
+	entities bool
+	ns       string // the document namespace; elements outside it are skipped
+	path     []byte
+	text     []byte
+	frames   []frame
 }
 
 type frame struct {

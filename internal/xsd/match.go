@@ -1,0 +1,264 @@
+package xsd
+
+import (
+	"math/bits"
+	"regexp"
+	"regexp/syntax"
+	"sync"
+	"unicode/utf8"
+)
+
+// matcher matches one Pattern. Values of up to 63 bytes — every code and
+// identifier ISO 20022 constrains by pattern — go through a set-of-positions
+// simulation of the pattern's tree (a uint64 is the set), which costs no
+// allocation and no backtracking; longer values through Go's regexp.
+type matcher struct {
+	root *mnode // nil: regexp only
+	re   *regexp.Regexp
+}
+
+type mop uint8
+
+const (
+	mClass mop = iota
+	mConcat
+	mAlt
+	mRepeat
+	mEmpty
+)
+
+type mnode struct {
+	op       mop
+	ascii    [2]uint64 // mClass: code points below 128
+	ranges   []rune    // mClass: pairs lo, hi at or above 128
+	subs     []*mnode
+	min, max int // mRepeat; max -1 unbounded
+}
+
+var compileMu sync.Mutex
+
+// compiled returns the schema's compiled patterns and, per type, the index
+// of its last required particle.
+func (s *Schema) compiled() ([]*matcher, []int) {
+	compileMu.Lock()
+	defer compileMu.Unlock()
+	if s.matchers == nil {
+		ms := make([]*matcher, len(s.Patterns))
+		for i, p := range s.Patterns {
+			ms[i] = compilePattern(p.Go)
+		}
+		last := make([]int, len(s.Types))
+		for i, t := range s.Types {
+			last[i] = -1
+			for j := range t.Children {
+				if !satisfied(&t.Children[j], 0) {
+					last[i] = j
+				}
+			}
+		}
+		s.matchers, s.lastReq = ms, last
+	}
+	return s.matchers, s.lastReq
+}
+
+// compilePattern panics on a pattern that does not compile: the generator
+// compiled every one, so that is a bug in the generated file.
+func compilePattern(goPattern string) *matcher {
+	m := &matcher{re: regexp.MustCompile(goPattern)}
+	re, err := syntax.Parse(goPattern, syntax.Perl)
+	if err != nil {
+		panic(err)
+	}
+	m.root = build(re.Simplify())
+	return m
+}
+
+// build turns a parsed regexp into an mnode tree, or nil where it uses
+// something the simulation does not do (then regexp decides).
+func build(re *syntax.Regexp) *mnode {
+	switch re.Op {
+	case syntax.OpEmptyMatch:
+		return &mnode{op: mEmpty}
+	case syntax.OpLiteral:
+		n := &mnode{op: mConcat}
+		for _, r := range re.Rune {
+			n.subs = append(n.subs, classOf([]rune{r, r}))
+		}
+		return n
+	case syntax.OpCharClass:
+		return classOf(re.Rune)
+	case syntax.OpAnyCharNotNL:
+		return classOf([]rune{0, '\n' - 1, '\n' + 1, utf8.MaxRune})
+	case syntax.OpAnyChar:
+		return classOf([]rune{0, utf8.MaxRune})
+	case syntax.OpCapture:
+		return build(re.Sub[0])
+	case syntax.OpConcat, syntax.OpAlternate:
+		n := &mnode{op: mConcat}
+		if re.Op == syntax.OpAlternate {
+			n.op = mAlt
+		}
+		for _, sub := range re.Sub {
+			switch sub.Op {
+			case syntax.OpBeginText, syntax.OpEndText:
+				continue // the simulation is anchored anyway
+			}
+			b := build(sub)
+			if b == nil {
+				return nil
+			}
+			n.subs = append(n.subs, b)
+		}
+		return n
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+		b := build(re.Sub[0])
+		if b == nil {
+			return nil
+		}
+		n := &mnode{op: mRepeat, subs: []*mnode{b}}
+		switch re.Op {
+		case syntax.OpStar:
+			n.min, n.max = 0, -1
+		case syntax.OpPlus:
+			n.min, n.max = 1, -1
+		case syntax.OpQuest:
+			n.min, n.max = 0, 1
+		default:
+			n.min, n.max = re.Min, re.Max
+		}
+		return n
+	case syntax.OpBeginText, syntax.OpEndText:
+		return &mnode{op: mEmpty}
+	}
+	return nil
+}
+
+func classOf(pairs []rune) *mnode {
+	n := &mnode{op: mClass}
+	for i := 0; i < len(pairs); i += 2 {
+		lo, hi := pairs[i], pairs[i+1]
+		for c := lo; c <= hi && c < 128; c++ {
+			n.ascii[c/64] |= 1 << (c % 64)
+		}
+		if hi >= 128 {
+			n.ranges = append(n.ranges, max(lo, 128), hi)
+		}
+	}
+	return n
+}
+
+func (n *mnode) has(r rune) bool {
+	if r < 128 {
+		return n.ascii[r/64]&(1<<(r%64)) != 0
+	}
+	for i := 0; i < len(n.ranges); i += 2 {
+		if r >= n.ranges[i] && r <= n.ranges[i+1] {
+			return true
+		}
+	}
+	return false
+}
+
+// classRun is ends for a repeated character class ([A-Z]{2,2},
+// [a-zA-Z0-9]{1,30}, [...]*), the bulk of ISO 20022 patterns: from each
+// start, one walk over the run of class characters.
+func (n *mnode) classRun(c *mnode, s []byte, from uint64) uint64 {
+	var out uint64
+	for f := from; f != 0; f &= f - 1 {
+		q := bits.TrailingZeros64(f)
+		if n.min == 0 {
+			out |= 1 << q
+		}
+		for k := 0; q < len(s) && (n.max < 0 || k < n.max); {
+			b := s[q]
+			if b < utf8.RuneSelf {
+				if c.ascii[b/64]&(1<<(b%64)) == 0 {
+					break
+				}
+				q++
+			} else {
+				r, size := utf8.DecodeRune(s[q:])
+				if !c.has(r) {
+					break
+				}
+				q += size
+			}
+			if k++; k >= n.min {
+				out |= 1 << q
+			}
+		}
+	}
+	return out
+}
+
+// match reports whether the whole of s is in the pattern's language.
+func (m *matcher) match(s []byte) bool {
+	if m.root == nil || len(s) > 63 {
+		return m.re.Match(s)
+	}
+	return m.root.ends(s, 1)&(1<<len(s)) != 0
+}
+
+// ends returns the set of positions in s where a match of n can end when
+// it may start at any position in from.
+func (n *mnode) ends(s []byte, from uint64) uint64 {
+	switch n.op {
+	case mEmpty:
+		return from
+	case mClass:
+		var out uint64
+		for f := from; f != 0; f &= f - 1 {
+			p := bits.TrailingZeros64(f)
+			if p >= len(s) {
+				break
+			}
+			c := s[p]
+			if c < utf8.RuneSelf {
+				if n.ascii[c/64]&(1<<(c%64)) != 0 {
+					out |= 1 << (p + 1)
+				}
+				continue
+			}
+			r, size := utf8.DecodeRune(s[p:])
+			if n.has(r) {
+				out |= 1 << (p + size)
+			}
+		}
+		return out
+	case mConcat:
+		cur := from
+		for _, sub := range n.subs {
+			if cur == 0 {
+				return 0
+			}
+			cur = sub.ends(s, cur)
+		}
+		return cur
+	case mAlt:
+		var out uint64
+		for _, sub := range n.subs {
+			out |= sub.ends(s, from)
+		}
+		return out
+	case mRepeat:
+		if c := n.subs[0]; c.op == mClass {
+			return n.classRun(c, s, from)
+		}
+		cur := from
+		for i := 0; i < n.min; i++ {
+			if cur = n.subs[0].ends(s, cur); cur == 0 {
+				return 0
+			}
+		}
+		out := cur
+		for i := n.min; n.max < 0 || i < n.max; i++ {
+			cur = n.subs[0].ends(s, cur)
+			if cur == 0 || (n.max < 0 && out|cur == out) {
+				break
+			}
+			out |= cur
+		}
+		return out
+	}
+	return 0
+}

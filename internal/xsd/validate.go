@@ -1,0 +1,413 @@
+package xsd
+
+import (
+	"encoding/xml"
+	"fmt"
+	"strings"
+)
+
+// MaxValue bounds the text of one simple-typed element the Validator
+// keeps.
+const MaxValue = 1 << 20
+
+// XSINamespace is the schema-instance namespace: its attributes
+// (schemaLocation and the like) are allowed on every element.
+const XSINamespace = "http://www.w3.org/2001/XMLSchema-instance"
+
+// Error is one violation.
+type Error struct {
+	// Path is the element the violation is in or about, from the root;
+	// Index counts same-named siblings from 1.
+	Path []Step
+	// Attr is the attribute's name for an attribute violation.
+	Attr string
+	// Value is the offending text, or the unexpected element's name.
+	Value string
+	// Expected says what the schema allows there.
+	Expected string
+	// Missing: a required element or attribute is absent (Path ends with
+	// it).
+	Missing bool
+	Line    int
+}
+
+// Step is one element of a Path.
+type Step struct {
+	Name  string
+	Index int
+}
+
+// Validator checks one document. Feed it every token of the document in
+// order — Start, Text and End with namespace-resolved names — and it calls
+// report for each violation. The zero Validator is not usable: see New.
+type Validator struct {
+	s *Schema
+	m []*matcher
+	// lastMatch is, per pattern, the last value that matched it.
+	lastMatch [][]byte
+	// lastReq is, per type, the index of its last required particle (-1
+	// none): what End must check.
+	lastReq []int
+	report  func(*Error)
+	stack   []vframe
+	text    []byte
+	abuf    []byte // an attribute's value
+	err     Error  // reused for reports: report must not keep it
+	path    []Step
+	// Errors counts the violations reported.
+	Errors int
+}
+
+type vframe struct {
+	name    string
+	typ     int32 // Wildcard: skip the content
+	pos     int32 // the particle being filled
+	count   int32 // its occurrences so far
+	textAt  int32
+	index   int32 // among same-named siblings
+	alt     int16 // the alternative taken in a choice nested at pos, -1 none
+	chosen  bool
+	textBad bool // non-white text in element-only content, reported
+}
+
+// New returns a Validator for one document; report gets each violation
+// (valid until it returns).
+func New(s *Schema, report func(*Error)) *Validator {
+	m, lastReq := s.compiled()
+	return &Validator{s: s, m: m, lastReq: lastReq, report: report, lastMatch: make([][]byte, len(m))}
+}
+
+// Depth is the number of open elements.
+func (v *Validator) Depth() int { return len(v.stack) }
+
+func (v *Validator) fail(line int, missing bool, attr, value, expected string) {
+	v.report1(line, missing, "", attr, value, expected)
+}
+
+// failChild reports a missing or unexpected child of the open element: the
+// path then ends with the child. (It must not push a frame: callers hold
+// pointers into the stack.)
+func (v *Validator) failChild(line int, missing bool, child, value, expected string) {
+	v.report1(line, missing, child, "", value, expected)
+}
+
+func (v *Validator) report1(line int, missing bool, child, attr, value, expected string) {
+	v.Errors++
+	if v.report == nil {
+		return
+	}
+	v.path = v.path[:0]
+	for _, f := range v.stack {
+		v.path = append(v.path, Step{Name: f.name, Index: int(f.index)})
+	}
+	if child != "" {
+		v.path = append(v.path, Step{Name: child, Index: 1})
+	}
+	v.err = Error{Path: v.path, Attr: attr, Value: value, Expected: expected, Missing: missing, Line: line}
+	v.report(&v.err)
+}
+
+// Start opens an element.
+func (v *Validator) Start(name xml.Name, attrs []xml.Attr, line int) {
+	if len(v.stack) == 0 {
+		typ := Wildcard
+		for _, p := range v.s.Root {
+			if p.Name == name.Local && name.Space == v.s.Namespace {
+				typ = p.Type
+			}
+		}
+		if typ == Wildcard {
+			v.fail(line, false, "", name.Local, "root element Document in namespace "+v.s.Namespace+" ("+v.s.Name+")")
+		}
+		v.push(name.Local, typ, 1)
+		v.attrs(attrs, line)
+		return
+	}
+	top := &v.stack[len(v.stack)-1]
+	if top.typ == Wildcard {
+		v.push(name.Local, Wildcard, 1)
+		return
+	}
+	typ := v.child(top, name, line)
+	// Same-named siblings are the occurrences of one particle (the
+	// numbering is for messages only).
+	v.push(name.Local, typ, int(top.count))
+	if typ != Wildcard && (len(attrs) > 0 || len(v.s.Types[typ].Attrs) > 0) {
+		v.attrs(attrs, line)
+	}
+}
+
+func (v *Validator) push(name string, typ, index int) {
+	if len(v.stack) < cap(v.stack) {
+		v.stack = v.stack[:len(v.stack)+1]
+		f := &v.stack[len(v.stack)-1]
+		f.name, f.typ, f.pos, f.count, f.textAt, f.index, f.alt, f.chosen, f.textBad =
+			name, int32(typ), 0, 0, int32(len(v.text)), int32(max(index, 1)), -1, false, false
+		return
+	}
+	v.stack = append(v.stack, vframe{name: name, typ: int32(typ), textAt: int32(len(v.text)), index: int32(max(index, 1)), alt: -1})
+}
+
+// child advances the content model of top over a child element and
+// returns the child's type, Wildcard when it is not allowed (its content
+// is then not checked: one report per misplaced element).
+func (v *Validator) child(top *vframe, name xml.Name, line int) int {
+	t := &v.s.Types[top.typ]
+	switch t.Kind {
+	case Sequence:
+		in := name.Space == v.s.Namespace
+		for pos := int(top.pos); pos < len(t.Children); pos++ {
+			p := &t.Children[pos]
+			count, alt := 0, -1
+			if pos == int(top.pos) {
+				count, alt = int(top.count), int(top.alt)
+			}
+			var typ, a int
+			if p.Group == nil {
+				// The common case, inline: an element particle.
+				// Length and first byte first: most particles passed over
+				// differ there, and a full compare costs a call.
+				if !(in && len(p.Name) == len(name.Local) && p.Name[0] == name.Local[0] && p.Name == name.Local || p.Type == Wildcard) ||
+					p.Max != Unbounded && count >= p.Max {
+					continue
+				}
+				typ, a = p.Type, -1
+			} else {
+				var ok bool
+				if typ, a, ok = v.fits(p, name, count, alt); !ok {
+					continue
+				}
+			}
+			// The particles passed over must have been optional.
+			if pos > int(top.pos)+1 || pos == int(top.pos)+1 && !satisfied(&t.Children[top.pos], int(top.count)) {
+				for q := int(top.pos); q < pos; q++ {
+					c := 0
+					if q == int(top.pos) {
+						c = int(top.count)
+					}
+					if qp := &t.Children[q]; !satisfied(qp, c) {
+						v.failChild(line, true, particleName(qp), "", particleName(qp)+" before "+name.Local+" (required)")
+					}
+				}
+			}
+			top.pos, top.count, top.alt = int32(pos), int32(count+1), int16(a)
+			return typ
+		}
+		v.failChild(line, false, name.Local, name.Local, v.expectedAt(t, top))
+		return Wildcard
+	case Choice:
+		if top.chosen {
+			p := &t.Children[top.pos]
+			if p.Name == name.Local && name.Space == v.s.Namespace && (p.Max == Unbounded || int(top.count) < p.Max) {
+				top.count++
+				return p.Type
+			}
+			v.failChild(line, false, name.Local, name.Local, "no more child elements after "+p.Name+" (a choice of one)")
+			return Wildcard
+		}
+		for pos := range t.Children {
+			p := &t.Children[pos]
+			if p.Type == Wildcard || p.Name == name.Local && name.Space == v.s.Namespace {
+				top.pos, top.count, top.chosen = int32(pos), 1, true
+				return p.Type
+			}
+		}
+		v.failChild(line, false, name.Local, name.Local, "one of "+names(t.Children))
+		return Wildcard
+	}
+	v.failChild(line, false, name.Local, name.Local, "no child elements in "+top.name+" (text only)")
+	return Wildcard
+}
+
+// fits reports whether an element may be the next occurrence of p, which
+// has count occurrences so far (of alternative alt, for a nested choice),
+// and returns its type and the alternative.
+func (v *Validator) fits(p *Particle, name xml.Name, count, alt int) (int, int, bool) {
+	in := name.Space == v.s.Namespace
+	if p.Group == nil {
+		if (p.Type == Wildcard || in && p.Name == name.Local) && (p.Max == Unbounded || count < p.Max) {
+			return p.Type, -1, true
+		}
+		return 0, -1, false
+	}
+	if alt >= 0 {
+		g := &p.Group[alt]
+		if (g.Type == Wildcard || in && g.Name == name.Local) && (g.Max == Unbounded || count < g.Max) {
+			return g.Type, alt, true
+		}
+		return 0, -1, false
+	}
+	for i := range p.Group {
+		if g := &p.Group[i]; g.Type == Wildcard || in && g.Name == name.Local {
+			return g.Type, i, true
+		}
+	}
+	return 0, -1, false
+}
+
+// satisfied reports whether count occurrences fill p's minOccurs.
+func satisfied(p *Particle, count int) bool {
+	if p.Group != nil {
+		return p.Min == 0 || count >= 1
+	}
+	return count >= p.Min
+}
+
+func particleName(p *Particle) string {
+	if p.Group == nil {
+		return p.Name
+	}
+	s := make([]string, len(p.Group))
+	for i, g := range p.Group {
+		s[i] = g.Name
+	}
+	return strings.Join(s, " or ")
+}
+
+// expectedAt lists what a sequence allows next.
+func (v *Validator) expectedAt(t *Type, top *vframe) string {
+	var allowed []string
+	for pos := int(top.pos); pos < len(t.Children); pos++ {
+		p := &t.Children[pos]
+		c := 0
+		if pos == int(top.pos) {
+			c = int(top.count)
+		}
+		if p.Group == nil && p.Max != Unbounded && c >= p.Max || p.Group != nil && c > 0 {
+			continue
+		}
+		allowed = append(allowed, particleName(p))
+		if !satisfied(p, c) {
+			break
+		}
+	}
+	if len(allowed) == 0 {
+		return "no more child elements in " + top.name
+	}
+	return "one of " + strings.Join(allowed, ", ") + " here (the schema's order)"
+}
+
+func names(ps []Particle) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.Name
+	}
+	return strings.Join(s, ", ")
+}
+
+// attrs checks the attributes of the element just pushed.
+func (v *Validator) attrs(attrs []xml.Attr, line int) {
+	top := &v.stack[len(v.stack)-1]
+	var decl []Attribute
+	if top.typ != Wildcard {
+		decl = v.s.Types[top.typ].Attrs
+	}
+	var seen uint64
+	for _, a := range attrs {
+		switch {
+		case a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" || a.Name.Space == XSINamespace:
+			continue
+		}
+		found := false
+		for i, d := range decl {
+			if a.Name.Space == "" && a.Name.Local == d.Name {
+				found = true
+				seen |= 1 << i
+				v.abuf = append(v.abuf[:0], a.Value...)
+				if exp, ok := v.simple(&v.s.Simples[d.Simple], v.abuf); !ok {
+					v.fail(line, false, d.Name, a.Value, exp)
+				}
+			}
+		}
+		if !found {
+			v.fail(line, false, a.Name.Local, a.Value, "no attribute "+a.Name.Local+" on "+top.name)
+		}
+	}
+	for i, d := range decl {
+		if d.Required && seen&(1<<i) == 0 {
+			v.fail(line, true, d.Name, "", "attribute "+d.Name+" (required)")
+		}
+	}
+}
+
+// Text adds character data to the open element.
+func (v *Validator) Text(b []byte, line int) {
+	if len(v.stack) == 0 {
+		return
+	}
+	top := &v.stack[len(v.stack)-1]
+	if top.typ == Wildcard {
+		return
+	}
+	if v.s.Types[top.typ].Kind == Simple {
+		if top.textBad {
+			return
+		}
+		if len(v.text)-int(top.textAt)+len(b) > MaxValue {
+			// No ISO 20022 simple type comes near: a broken or hostile
+			// file must not grow the buffer.
+			top.textBad = true
+			v.fail(line, false, "", "", fmt.Sprintf("a value of at most %d bytes", MaxValue))
+			return
+		}
+		v.text = append(v.text, b...)
+		return
+	}
+	if top.textBad {
+		return
+	}
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			top.textBad = true
+			v.fail(line, false, "", clip(string(b)), "only child elements and XML white space (space, tab, CR, LF) in "+top.name)
+			return
+		}
+	}
+}
+
+// End closes the open element.
+func (v *Validator) End(line int) {
+	top := &v.stack[len(v.stack)-1]
+	if top.typ != Wildcard {
+		t := &v.s.Types[top.typ]
+		switch t.Kind {
+		case Simple:
+			if top.textBad {
+				break // too long, reported
+			}
+			val := v.text[top.textAt:]
+			if exp, ok := v.simple(&v.s.Simples[t.Simple], val); !ok {
+				v.fail(line, false, "", string(val), exp)
+			}
+		case Sequence:
+			for pos := int(top.pos); pos <= v.lastReq[top.typ]; pos++ {
+				c := 0
+				if pos == int(top.pos) {
+					c = int(top.count)
+				}
+				if p := &t.Children[pos]; !satisfied(p, c) {
+					v.failChild(line, true, particleName(p), "", particleName(p)+" in "+top.name+" (required)")
+				}
+			}
+		case Choice:
+			switch {
+			case !top.chosen && len(t.Children) > 0:
+				v.failChild(line, true, t.Children[0].Name, "", "one of "+names(t.Children)+" in "+top.name+" (required)")
+			case top.chosen && int(top.count) < t.Children[top.pos].Min:
+				p := &t.Children[top.pos]
+				v.failChild(line, true, p.Name, "", "another "+p.Name+" in "+top.name+" (required)")
+			}
+		}
+	}
+	v.text = v.text[:top.textAt]
+	v.stack = v.stack[:len(v.stack)-1]
+}
+
+// clip shortens a value for a message.
+func clip(s string) string {
+	const max = 120
+	if len(s) <= max {
+		return s
+	}
+	return strings.ToValidUTF8(s[:max], "") + "…"
+}
