@@ -202,6 +202,16 @@ type Inbound struct {
 type Alerts struct {
 	StuckAfter   Duration `toml:"stuck_after"`   // default 15m
 	StatementGap Duration `toml:"statement_gap"` // default 36h
+	// Email and Webhook are where alerts go (SPEC §8); neither set: logs
+	// and metrics only.
+	Email   *AlertEmail   `toml:"email"`
+	Webhook *AlertWebhook `toml:"webhook"`
+	// MaxPerHour caps alert messages per channel and hour (default 30) so
+	// a flapping condition cannot flood a mailbox; 0 means no cap.
+	MaxPerHour int `toml:"max_per_hour"`
+	// DiskMinFree raises disk_low when the volume under storage.root has
+	// less free space (default "1GiB"; 0 disables the check).
+	DiskMinFree Size `toml:"disk_min_free"`
 }
 
 // HTTP is the optional health/metrics listener.

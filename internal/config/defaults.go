@@ -72,6 +72,8 @@ func Default() *Config {
 		Alerts: Alerts{
 			StuckAfter:   D(15 * time.Minute),
 			StatementGap: D(36 * time.Hour),
+			MaxPerHour:   30,
+			DiskMinFree:  1 << 30,
 		},
 		Log: Log{Level: LogInfo, Format: LogFormatAuto},
 	}

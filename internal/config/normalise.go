@@ -33,6 +33,7 @@ func (c *Config) normalise() {
 	c.Statements.Format = lower(c.Statements.Format)
 	trimAll(c.Statements.Connections)
 	c.HTTP.Listen = strings.TrimSpace(c.HTTP.Listen)
+	c.normaliseAlerts()
 	c.Log.Level = lower(c.Log.Level)
 	if c.Log.Level == "warning" {
 		c.Log.Level = LogWarn

@@ -48,6 +48,7 @@ func (c *Config) Validate() error {
 	v.positiveSize("inbound.max_xml_text", c.Inbound.MaxXMLText)
 	v.positive("alerts.stuck_after", c.Alerts.StuckAfter)
 	v.positive("alerts.statement_gap", c.Alerts.StatementGap)
+	v.alerts()
 	if c.HTTP.Listen != "" {
 		v.listen("http.listen", c.HTTP.Listen, "127.0.0.1:9120")
 	}
