@@ -23,6 +23,7 @@ var synopses = []struct{ name, line, what string }{
 	{"redeliver", "redeliver REPORT_ID", "write a statement to the outbox again"},
 	{"reload", "reload", "re-read users, keys, routes and credentials"},
 	{"doctor", "doctor   [--online]", "check config, folders, journal, clock, Atlar credentials and permissions"},
+	{"backup", "backup   FILE", "write a consistent copy of the journal, also while the bridge runs"},
 	{"alerts", "alerts   test", "send one alert of each kind to the configured email and webhook"},
 	{"hostkey", "hostkey", "print the SFTP host key fingerprints"},
 	{"hash-password", "hash-password", "bcrypt a password read from stdin"},
@@ -106,6 +107,8 @@ func runCommand(ctx context.Context, env *cmdEnv, cmd string, rest []string) err
 		return cmdDoctor(ctx, env, rest)
 	case "alerts":
 		return cmdAlerts(ctx, env, rest)
+	case "backup":
+		return cmdBackup(ctx, env, rest)
 	case "hostkey":
 		return cmdHostkey(ctx, env, rest)
 	case "hash-password":
