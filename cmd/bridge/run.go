@@ -14,7 +14,7 @@ import (
 // synopses are each command's usage line (after the program name), with
 // its positional arguments; `CMD --help` and the overview print them.
 var synopses = []struct{ name, line, what string }{
-	{"run", "run      [--config F]", "run in the foreground (what the service runs)"},
+	{"run", "run      [--config F] [--standby]", "run in the foreground (what the service runs); --standby: wait for the active instance's journal lock and take over"},
 	{"demo", "demo     [--dir D] [--sftp-listen A] [--http-listen A]", "run on the built-in Atlar sandbox"},
 	{"validate", "validate FILE [--route R] [--json]", "offline check; exit 0 valid, 1 invalid"},
 	{"status", "status   [--json]", "files per state, last polls, failures; exit 3 when no bridge runs"},

@@ -21,6 +21,7 @@ import (
 func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("run")
 	cfgPath := configFlag(fs)
+	standby := fs.Bool("standby", false, "wait for the journal lock held by the active instance and take over when it stops")
 	cfg, _, err := env.parseConfig(fs, cfgPath, args)
 	if err != nil {
 		return err
@@ -34,6 +35,9 @@ func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	defer stopProfile()
+	if *standby {
+		return serveStandby(ctx, cfg, newLogger(cfg.Log, env.stderr), o)
+	}
 	return serve(ctx, cfg, newLogger(cfg.Log, env.stderr), o)
 }
 
