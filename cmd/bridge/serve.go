@@ -35,10 +35,15 @@ func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	defer stopProfile()
-	if *standby {
-		return serveStandby(ctx, cfg, newLogger(cfg.Log, env.stderr), o)
+	logTo, closeLog, err := logOutput(cfg.Log, env.stderr)
+	if err != nil {
+		return err
 	}
-	return serve(ctx, cfg, newLogger(cfg.Log, env.stderr), o)
+	defer closeLog()
+	if *standby {
+		return serveStandby(ctx, cfg, newLogger(cfg.Log, logTo), o)
+	}
+	return serve(ctx, cfg, newLogger(cfg.Log, logTo), o)
 }
 
 // serve starts the bridge, waits for ctx and stops it, draining in-flight

@@ -223,4 +223,11 @@ type HTTP struct {
 type Log struct {
 	Level  string `toml:"level"`  // debug | info (default) | warn | error
 	Format string `toml:"format"` // auto (default: text on a terminal, JSON otherwise) | text | json
+	// File, if set, is where a plain `run` logs (instead of stderr),
+	// rotated when it reaches MaxSize (default "100MiB"), keeping
+	// MaxBackups old files (default 10). A service logs to the journal or
+	// the Event Log as before.
+	File       string `toml:"file"`
+	MaxSize    Size   `toml:"max_size"`
+	MaxBackups int    `toml:"max_backups"`
 }

@@ -75,7 +75,7 @@ func Default() *Config {
 			MaxPerHour:   30,
 			DiskMinFree:  1 << 30,
 		},
-		Log: Log{Level: LogInfo, Format: LogFormatAuto},
+		Log: Log{Level: LogInfo, Format: LogFormatAuto, MaxSize: 100 << 20, MaxBackups: 10},
 	}
 }
 

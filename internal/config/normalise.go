@@ -39,6 +39,7 @@ func (c *Config) normalise() {
 		c.Log.Level = LogWarn
 	}
 	c.Log.Format = lower(c.Log.Format)
+	c.Log.File = strings.TrimSpace(c.Log.File)
 }
 
 func (c *Config) normaliseSFTP() {

@@ -88,6 +88,7 @@ func (c *Config) ResolvePaths(dir string) {
 		u := &c.SFTP.Users[i]
 		u.AuthorizedKeysFile = resolve(dir, u.AuthorizedKeysFile)
 	}
+	c.Log.File = resolve(dir, c.Log.File)
 	if e := c.Alerts.Email; e != nil {
 		e.PasswordFile = resolve(dir, e.PasswordFile)
 	}

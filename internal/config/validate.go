@@ -54,6 +54,12 @@ func (c *Config) Validate() error {
 	}
 	v.oneOf("log.level", c.Log.Level, LogDebug, LogInfo, LogWarn, LogError)
 	v.oneOf("log.format", c.Log.Format, LogFormatAuto, LogFormatText, LogFormatJSON)
+	if c.Log.MaxSize < 1<<20 {
+		v.fail("log.max_size", "must be at least \"1MiB\" (got %d bytes)", int64(c.Log.MaxSize))
+	}
+	if c.Log.MaxBackups < 0 {
+		v.fail("log.max_backups", "must be >= 0 (got %d)", c.Log.MaxBackups)
+	}
 	return v.result()
 }
 
