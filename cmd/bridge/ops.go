@@ -102,6 +102,11 @@ func (a *app) checkAlerts(reported map[string]bool, now time.Time) {
 	stuckAfter, gap := cfg.Alerts.StuckAfter.Duration, cfg.Alerts.StatementGap.Duration
 	stillStuck := map[string]bool{}
 	a.checkDisk()
+	// One-off file alerts keep their key a day (repeat suppression), not
+	// for the life of the process.
+	for _, p := range []string{alert.FileRejected + "/", alert.FileFailed + "/", "payments/"} {
+		a.alerts.Expire(p, now.Add(-24*time.Hour))
+	}
 	if files, err := a.store.List(state.Filter{States: inFlight}); err == nil && stuckAfter > 0 {
 		stuck := 0
 		for _, f := range files {

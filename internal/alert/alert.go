@@ -251,6 +251,22 @@ func (n *Notifier) Forget(key string) {
 	n.mu.Unlock()
 }
 
+// Expire forgets, without a resolved message, the active conditions under
+// prefix raised before t: one-off events (a rejected file) need their key
+// only to suppress repeats for a while, not for the process's lifetime.
+func (n *Notifier) Expire(prefix string, t time.Time) {
+	if n == nil {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for k, e := range n.active {
+		if strings.HasPrefix(k, prefix) && e.Time.Before(t) {
+			delete(n.active, k)
+		}
+	}
+}
+
 func (n *Notifier) enqueue(e Event) {
 	for _, c := range n.channels {
 		if !c.allow(n.o.Clock.Now(), n.o.MaxPerHour) {

@@ -224,3 +224,16 @@ func TestFullQueueNeverBlocks(t *testing.T) {
 		t.Fatalf("queue_full drops %d, want >= 47", full)
 	}
 }
+
+func TestExpireForgetsOldOneOffs(t *testing.T) {
+	clock := clockwork.NewFakeClock()
+	n := New(Options{Logger: quiet(), Clock: clock})
+	n.Raise("file_rejected/1", Event{Kind: FileRejected})
+	clock.Advance(time.Hour)
+	n.Raise("file_rejected/2", Event{Kind: FileRejected})
+	n.Raise("disk_low", Event{Kind: DiskLow})
+	n.Expire("file_rejected/", clock.Now().Add(-30*time.Minute))
+	if got := n.Active(""); len(got) != 2 || got[0] != "disk_low" || got[1] != "file_rejected/2" {
+		t.Fatalf("active after expire: %v", got)
+	}
+}
