@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/alert"
 	"github.com/atlarbridge/bridge/internal/atlar"
 	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/inbound"
@@ -43,6 +44,7 @@ type app struct {
 	cfgMu   sync.Mutex // guards cfg, which reload replaces
 	cfg     *config.Config
 	metrics *metrics.Metrics
+	alerts  *alert.Notifier
 	log     *slog.Logger
 	lay     layout.Layout
 	store   *state.Store
@@ -95,12 +97,15 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (_ *app, er
 	}
 	a.closers = append(a.closers, func(context.Context) error { return a.store.Close() })
 	a.metrics = metrics.New(journalSource{a.store})
+	a.alerts = newNotifier(cfg, a.log, o.Clock, a.metrics)
+	a.alerts.Start()
+	a.closers = append(a.closers, a.alerts.Close)
 
 	a.api, err = atlar.New(atlar.Config{
 		BaseURL: cfg.Atlar.BaseURL, AccessKey: cfg.Atlar.AccessKey, Secret: cfg.Secret, Auth: cfg.Atlar.Auth,
 		HTTPClient: o.HTTPClient, Timeout: cfg.Atlar.Timeout.Duration, MaxRetries: cfg.Atlar.MaxRetries,
 		Clock: o.Clock, Logger: a.log.With("component", "atlar"), UserAgent: "atlar-bridge/" + version,
-		Observe: a.metrics.AtlarCall,
+		Observe: a.observeAtlar,
 	})
 	if err != nil {
 		return nil, configErr(err)
@@ -173,7 +178,7 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (_ *app, er
 
 	bg, stopBG := context.WithCancel(ctx)
 	var bgWG sync.WaitGroup
-	for _, loop := range []func(context.Context){a.watchdog, a.housekeeping} {
+	for _, loop := range []func(context.Context){a.watchdog, a.housekeeping, a.alertFiles} {
 		bgWG.Add(1)
 		go func() { defer bgWG.Done(); loop(bg) }()
 	}

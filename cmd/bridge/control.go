@@ -57,6 +57,7 @@ func startControl(ctx context.Context, a *app) (*controlServer, error) {
 		path, err := a.out.Redeliver(r.Context(), r.PathValue("id"))
 		reply(w, map[string]string{"path": path}, err)
 	})
+	mux.HandleFunc("GET /backup", handleBackup(a))
 	mux.HandleFunc("POST /reload", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, map[string]string{"result": "reloaded"}, a.reload())
 	})

@@ -165,6 +165,9 @@ workers = 16
 [alerts]
 stuck_after = "15m"
 statement_gap = "36h"
+max_per_hour = 30
+disk_min_free = "1GiB"
+# webhook = { url = "http://127.0.0.1:9999/alerts", secret_env = "ALERT_WEBHOOK_SECRET" }   # then: bridge alerts test
 
 [http]
 listen = "{{.HTTPListen}}"

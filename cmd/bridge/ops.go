@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/alert"
 	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/outbound"
@@ -99,6 +100,13 @@ func (a *app) watchdog(ctx context.Context) {
 func (a *app) checkAlerts(reported map[string]bool, now time.Time) {
 	cfg := a.config()
 	stuckAfter, gap := cfg.Alerts.StuckAfter.Duration, cfg.Alerts.StatementGap.Duration
+	stillStuck := map[string]bool{}
+	a.checkDisk()
+	// One-off file alerts keep their key a day (repeat suppression), not
+	// for the life of the process.
+	for _, p := range []string{alert.FileRejected + "/", alert.FileFailed + "/", "payments/"} {
+		a.alerts.Expire(p, now.Add(-24*time.Hour))
+	}
 	if files, err := a.store.List(state.Filter{States: inFlight}); err == nil && stuckAfter > 0 {
 		stuck := 0
 		for _, f := range files {
@@ -106,13 +114,21 @@ func (a *app) checkAlerts(reported map[string]bool, now time.Time) {
 				continue
 			}
 			stuck++
+			stillStuck["stuck/"+f.ID] = true
 			if !reported["file/"+f.ID] {
 				reported["file/"+f.ID] = true
 				a.log.Error("file stuck in processing", "file_id", f.ID, "route", f.Route, "name", f.Name,
 					"state", string(f.State), "since", f.ReceivedAt.Format(time.RFC3339), "stuck_after", stuckAfter.String())
 			}
+			a.alerts.Raise("stuck/"+f.ID, alert.Event{Kind: alert.FileStuck, Severity: alert.Warning, FileID: f.ID, Route: f.Route, Name: f.Name,
+				Message: fmt.Sprintf("file %s (route %s) is still %s since %s (alerts.stuck_after %s)", f.Name, f.Route, f.State, f.ReceivedAt.Format(time.RFC3339), stuckAfter)})
 		}
 		a.metrics.SetStuck(stuck)
+		for _, key := range a.alerts.Active("stuck/") {
+			if !stillStuck[key] {
+				a.alerts.Resolve(key, "the file moved on")
+			}
+		}
 	}
 	a.reportAges(now)
 	if ages, err := statementGaps(a.store, gap, now); err == nil && gap > 0 {
@@ -124,6 +140,12 @@ func (a *app) checkAlerts(reported map[string]bool, now time.Time) {
 				a.log.Error("no statement for account", "account", acct, "last", now.Add(-age).Format(time.RFC3339), "statement_gap", gap.String())
 			} else if age <= gap {
 				delete(reported, key)
+			}
+			if age > gap {
+				a.alerts.Raise(key, alert.Event{Kind: alert.StatementGap, Severity: alert.Warning,
+					Message: fmt.Sprintf("no statement for account %s since %s (alerts.statement_gap %s)", acct, now.Add(-age).Format(time.RFC3339), gap)})
+			} else {
+				a.alerts.Resolve(key, fmt.Sprintf("a statement for account %s arrived", acct))
 			}
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // synopses are each command's usage line (after the program name), with
 // its positional arguments; `CMD --help` and the overview print them.
 var synopses = []struct{ name, line, what string }{
-	{"run", "run      [--config F]", "run in the foreground (what the service runs)"},
+	{"run", "run      [--config F] [--standby]", "run in the foreground (what the service runs); --standby: wait for the active instance's journal lock and take over"},
 	{"demo", "demo     [--dir D] [--sftp-listen A] [--http-listen A]", "run on the built-in Atlar sandbox"},
 	{"validate", "validate FILE [--route R] [--json]", "offline check; exit 0 valid, 1 invalid"},
 	{"status", "status   [--json]", "files per state, last polls, failures; exit 3 when no bridge runs"},
@@ -23,6 +23,8 @@ var synopses = []struct{ name, line, what string }{
 	{"redeliver", "redeliver REPORT_ID", "write a statement to the outbox again"},
 	{"reload", "reload", "re-read users, keys, routes and credentials"},
 	{"doctor", "doctor   [--online]", "check config, folders, journal, clock, Atlar credentials and permissions"},
+	{"backup", "backup   FILE", "write a consistent copy of the journal, also while the bridge runs"},
+	{"alerts", "alerts   test", "send one alert of each kind to the configured email and webhook"},
 	{"hostkey", "hostkey", "print the SFTP host key fingerprints"},
 	{"hash-password", "hash-password", "bcrypt a password read from stdin"},
 	{"install", "install  [--config F] [--user U]", "register the OS service (systemd, Windows)"},
@@ -103,6 +105,10 @@ func runCommand(ctx context.Context, env *cmdEnv, cmd string, rest []string) err
 		return cmdReload(ctx, env, rest)
 	case "doctor":
 		return cmdDoctor(ctx, env, rest)
+	case "alerts":
+		return cmdAlerts(ctx, env, rest)
+	case "backup":
+		return cmdBackup(ctx, env, rest)
 	case "hostkey":
 		return cmdHostkey(ctx, env, rest)
 	case "hash-password":

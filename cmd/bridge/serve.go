@@ -22,6 +22,7 @@ func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("run")
 	cfgPath := configFlag(fs)
 	newJournal := fs.Bool("new-journal", false, "start a new journal although archive/, failed/ or the outbox hold earlier files (only when no backup of state/bridge.db exists: duplicates of earlier files are then not recognised)")
+	standby := fs.Bool("standby", false, "wait for the journal lock held by the active instance and take over when it stops")
 	cfg, _, err := env.parseConfig(fs, cfgPath, args)
 	if err != nil {
 		return err
@@ -36,7 +37,15 @@ func cmdRun(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	defer stopProfile()
-	return serve(ctx, cfg, newLogger(cfg.Log, env.stderr), o)
+	logTo, closeLog, err := logOutput(cfg.Log, env.stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	if *standby {
+		return serveStandby(ctx, cfg, newLogger(cfg.Log, logTo), o)
+	}
+	return serve(ctx, cfg, newLogger(cfg.Log, logTo), o)
 }
 
 // serve starts the bridge, waits for ctx and stops it, draining in-flight

@@ -23,6 +23,7 @@ var underServiceManager = func() bool { return !service.Interactive() }
 func cmdServiceRun(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := env.flags("run")
 	cfgPath := configFlag(fs)
+	standby := fs.Bool("standby", false, "wait for the journal lock held by the active instance and take over when it stops")
 	if _, err := env.parse(fs, args); err != nil {
 		return err
 	}
@@ -34,6 +35,9 @@ func cmdServiceRun(ctx context.Context, env *cmdEnv, args []string) error {
 	// so that nothing relative ever lands there.
 	_ = os.Chdir(filepath.Dir(abs))
 	p := newServiceProgram(ctx, abs, env.stderr)
+	if *standby {
+		p.serve = serveStandby
+	}
 	c, _ := serviceConfig(nil)
 	s, err := service.New(p, c)
 	if err != nil {

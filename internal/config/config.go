@@ -221,6 +221,16 @@ type Inbound struct {
 type Alerts struct {
 	StuckAfter   Duration `toml:"stuck_after"`   // default 15m
 	StatementGap Duration `toml:"statement_gap"` // default 36h
+	// Email and Webhook are where alerts go (SPEC §8); neither set: logs
+	// and metrics only.
+	Email   *AlertEmail   `toml:"email"`
+	Webhook *AlertWebhook `toml:"webhook"`
+	// MaxPerHour caps alert messages per channel and hour (default 30) so
+	// a flapping condition cannot flood a mailbox; 0 means no cap.
+	MaxPerHour int `toml:"max_per_hour"`
+	// DiskMinFree raises disk_low when the volume under storage.root has
+	// less free space (default "1GiB"; 0 disables the check).
+	DiskMinFree Size `toml:"disk_min_free"`
 }
 
 // HTTP is the optional health/metrics listener.
@@ -232,4 +242,11 @@ type HTTP struct {
 type Log struct {
 	Level  string `toml:"level"`  // debug | info (default) | warn | error
 	Format string `toml:"format"` // auto (default: text on a terminal, JSON otherwise) | text | json
+	// File, if set, is where a plain `run` logs (instead of stderr),
+	// rotated when it reaches MaxSize (default "100MiB"), keeping
+	// MaxBackups old files (default 10). A service logs to the journal or
+	// the Event Log as before.
+	File       string `toml:"file"`
+	MaxSize    Size   `toml:"max_size"`
+	MaxBackups int    `toml:"max_backups"`
 }

@@ -82,8 +82,10 @@ func Default() *Config {
 		Alerts: Alerts{
 			StuckAfter:   D(15 * time.Minute),
 			StatementGap: D(36 * time.Hour),
+			MaxPerHour:   30,
+			DiskMinFree:  1 << 30,
 		},
-		Log: Log{Level: LogInfo, Format: LogFormatAuto},
+		Log: Log{Level: LogInfo, Format: LogFormatAuto, MaxSize: 100 << 20, MaxBackups: 10},
 	}
 }
 

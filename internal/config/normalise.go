@@ -34,11 +34,13 @@ func (c *Config) normalise() {
 	c.normaliseReports()
 	trimAll(c.Statements.Connections)
 	c.HTTP.Listen = strings.TrimSpace(c.HTTP.Listen)
+	c.normaliseAlerts()
 	c.Log.Level = lower(c.Log.Level)
 	if c.Log.Level == "warning" {
 		c.Log.Level = LogWarn
 	}
 	c.Log.Format = lower(c.Log.Format)
+	c.Log.File = strings.TrimSpace(c.Log.File)
 }
 
 func (c *Config) normaliseSFTP() {

@@ -71,6 +71,9 @@ func Load(path string) (*Config, error) {
 	if err := c.ResolveSecret(os.Getenv, os.ReadFile); err != nil {
 		return nil, err
 	}
+	if err := c.resolveAlertSecrets(os.Getenv, os.ReadFile); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -84,6 +87,13 @@ func (c *Config) ResolvePaths(dir string) {
 	for i := range c.SFTP.Users {
 		u := &c.SFTP.Users[i]
 		u.AuthorizedKeysFile = resolve(dir, u.AuthorizedKeysFile)
+	}
+	c.Log.File = resolve(dir, c.Log.File)
+	if e := c.Alerts.Email; e != nil {
+		e.PasswordFile = resolve(dir, e.PasswordFile)
+	}
+	if w := c.Alerts.Webhook; w != nil {
+		w.SecretFile = resolve(dir, w.SecretFile)
 	}
 }
 

@@ -49,11 +49,18 @@ func (c *Config) Validate() error {
 	v.positiveSize("inbound.max_xml_text", c.Inbound.MaxXMLText)
 	v.positive("alerts.stuck_after", c.Alerts.StuckAfter)
 	v.positive("alerts.statement_gap", c.Alerts.StatementGap)
+	v.alerts()
 	if c.HTTP.Listen != "" {
 		v.listen("http.listen", c.HTTP.Listen, "127.0.0.1:9120")
 	}
 	v.oneOf("log.level", c.Log.Level, LogDebug, LogInfo, LogWarn, LogError)
 	v.oneOf("log.format", c.Log.Format, LogFormatAuto, LogFormatText, LogFormatJSON)
+	if c.Log.MaxSize < 1<<20 {
+		v.fail("log.max_size", "must be at least \"1MiB\" (got %d bytes)", int64(c.Log.MaxSize))
+	}
+	if c.Log.MaxBackups < 0 {
+		v.fail("log.max_backups", "must be >= 0 (got %d)", c.Log.MaxBackups)
+	}
 	return v.result()
 }
 

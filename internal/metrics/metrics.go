@@ -36,6 +36,8 @@ type Metrics struct {
 	payments         *prometheus.CounterVec
 	reportsHeld      *prometheus.CounterVec
 	reportAge        *prometheus.GaugeVec
+	alertFailures    *prometheus.CounterVec
+	alertDropped     *prometheus.CounterVec
 }
 
 // New registers the metrics; src feeds the scrape-time gauges.
@@ -74,12 +76,18 @@ func New(src Source) *Metrics {
 		payments: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "bridge_payments_total", Help: "Payments of files whose tracking ended, by route and final status (EXECUTED, ACCEPTED, REJECTED, FAILED, RETURNED, …).",
 		}, []string{"route", "status"}),
+		alertFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bridge_alert_delivery_failures_total", Help: "Failed alert delivery attempts by channel (email, webhook).",
+		}, []string{"channel"}),
+		alertDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bridge_alerts_dropped_total", Help: "Alerts not delivered by channel and reason (gave_up, queue_full, rate_limited, shutdown).",
+		}, []string{"channel", "reason"}),
 	}
 	m.reg.MustRegister(m.payments)
 	m.reportsHeld, m.reportAge = newReportMetrics()
 	m.reg.MustRegister(m.reportsHeld, m.reportAge)
 	m.reg.MustRegister(m.atlarCalls, m.atlarDuration, m.atlarRetries, m.submitLatency, m.delivered,
-		m.sftpSessions, m.sftpAuthFailures, m.stuckFiles, m.statementAge,
+		m.sftpSessions, m.sftpAuthFailures, m.stuckFiles, m.statementAge, m.alertFailures, m.alertDropped,
 		&journalCollector{src: src},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -129,6 +137,14 @@ func (m *Metrics) SetStuck(n int) { m.stuckFiles.Set(float64(n)) }
 // SetStatementAge sets how long ago an account's last statement arrived.
 func (m *Metrics) SetStatementAge(account string, age time.Duration) {
 	m.statementAge.WithLabelValues(account).Set(age.Seconds())
+}
+
+// AlertDeliveryFailed counts a failed alert delivery attempt.
+func (m *Metrics) AlertDeliveryFailed(channel string) { m.alertFailures.WithLabelValues(channel).Inc() }
+
+// AlertDropped counts an alert given up on a channel.
+func (m *Metrics) AlertDropped(channel, reason string) {
+	m.alertDropped.WithLabelValues(channel, reason).Inc()
 }
 
 // journalCollector reads file counts at scrape time.
