@@ -11,6 +11,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/atlar"
 	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/metrics"
+	"github.com/atlarbridge/bridge/internal/outbound"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/jonboulle/clockwork"
 )
@@ -173,4 +174,17 @@ func cmdAlerts(ctx context.Context, env *cmdEnv, args []string) error {
 		return fmt.Errorf("alerts test: %d deliveries failed", failed)
 	}
 	return nil
+}
+
+// reportHeld counts a report held back because its statement does not add
+// up, and tells a person: the ERP is missing that day's statement.
+func (a *app) reportHeld(h outbound.HeldReport) {
+	a.metrics.ReportHeld(h.Format)
+	a.alerts.Raise("report_held/"+h.Report+"/"+h.ReportID, alert.Event{Kind: alert.ReportHeld, Severity: alert.Error,
+		Message: fmt.Sprintf("statement %s is held back from report %s (%s): %v; the ERP gets it once Atlar's data adds up", h.ReportID, h.Report, h.Format, h.Err)})
+}
+
+// reportReleased resolves the alert of a held report once it is written.
+func (a *app) reportReleased(h outbound.HeldReport) {
+	a.alerts.Resolve("report_held/"+h.Report+"/"+h.ReportID, fmt.Sprintf("statement %s was written to report %s after all", h.ReportID, h.Report))
 }

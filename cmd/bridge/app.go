@@ -137,7 +137,7 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (_ *app, er
 			PollInterval:           cfg.Statements.PollInterval.Duration, Backfill: cfg.Statements.Backfill.Duration,
 			Connections: cfg.Statements.Connections,
 		},
-		Reports: outboundReports(cfg), OnReportHeld: a.metrics.ReportHeld,
+		Reports: outboundReports(cfg), OnReportHeld: a.reportHeld, OnReportReleased: a.reportReleased,
 	})
 	if err != nil {
 		return nil, err

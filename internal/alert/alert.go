@@ -38,10 +38,11 @@ const (
 	StatementGap     = "statement_gap"
 	AtlarAuth        = "atlar_auth"
 	DiskLow          = "disk_low"
+	ReportHeld       = "report_held"
 )
 
 // Kinds lists every kind, in the order `bridge alerts test` sends them.
-var Kinds = []string{FileRejected, FileFailed, PaymentsRejected, FileStuck, StatementGap, AtlarAuth, DiskLow}
+var Kinds = []string{FileRejected, FileFailed, PaymentsRejected, FileStuck, StatementGap, AtlarAuth, DiskLow, ReportHeld}
 
 // Event is one alert message; its JSON is the webhook body.
 type Event struct {

@@ -149,9 +149,17 @@ type Options struct {
 	// with Statements' interval, backfill and connections, even when
 	// Statements itself is not enabled).
 	Reports []Report
-	// OnReportHeld, if set, is told the format of a report held because
-	// its statement does not add up (metrics).
-	OnReportHeld func(format string)
+	// OnReportHeld, if set, is told of a report held because its
+	// statement does not add up or cannot be read (metrics, alerts);
+	// OnReportReleased of a held one written after all.
+	OnReportHeld     func(h HeldReport)
+	OnReportReleased func(h HeldReport)
+}
+
+// HeldReport names a report held back from the outbox, and why.
+type HeldReport struct {
+	Report, Format, ReportID string
+	Err                      error
 }
 
 // Outbound writes the outbox.

@@ -270,6 +270,9 @@ func (ob *Outbound) deliverReportAs(ctx context.Context, rep *Report, src *repor
 	}
 	if v, held, _ := ob.j.GetMeta(MetaReportHeld + rep.Name + "." + src.r.ID); held && v != "" {
 		_ = ob.j.SetMeta(MetaReportHeld+rep.Name+"."+src.r.ID, "")
+		if ob.o.OnReportReleased != nil {
+			ob.o.OnReportReleased(HeldReport{Report: rep.Name, Format: rep.Format, ReportID: src.r.ID})
+		}
 	}
 	_ = ob.j.SetMeta(MetaReportLast+rep.Name+"."+acct, ob.clock.Now().UTC().Format(time.RFC3339))
 	if ob.o.OnDelivered != nil {
@@ -293,7 +296,7 @@ func (ob *Outbound) hold(rep *Report, src *reportSource, err error) {
 		ob.log.Error("statement held: not written to any report", "report", rep.Name, "format", rep.Format,
 			"report_id", src.r.ID, "err", err)
 		if ob.o.OnReportHeld != nil {
-			ob.o.OnReportHeld(rep.Format)
+			ob.o.OnReportHeld(HeldReport{Report: rep.Name, Format: rep.Format, ReportID: src.r.ID, Err: err})
 		}
 		return
 	}

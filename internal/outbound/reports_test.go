@@ -297,7 +297,7 @@ func TestReports_HeldWhenNotAddingUp(t *testing.T) {
 	require.NoError(t, err)
 	ob := w.outbound(t, unbalancedAtlar{doc: doc}, allReports[:2])
 	var held []string
-	ob.o.OnReportHeld = func(format string) { held = append(held, format) }
+	ob.o.OnReportHeld = func(h HeldReport) { held = append(held, h.Format) }
 	require.NoError(t, ob.PollStatements(t.Context()))
 	require.NoError(t, ob.PollStatements(t.Context()))
 
