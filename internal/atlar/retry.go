@@ -129,7 +129,7 @@ func (c *Client) logRetry(ctx context.Context, cl *call, attempt int, wait time.
 		slog.String("path", cl.path),
 		slog.Int("attempt", attempt),
 		slog.Int64("wait_ms", wait.Milliseconds()),
-		slog.String("error", cause.Error()),
+		slog.String("err", cause.Error()),
 	}
 	if warn {
 		level = slog.LevelWarn

@@ -168,7 +168,7 @@ func (c *Client) record(ctx context.Context, cl *call, attempt, status int, reqI
 		slog.Int("attempt", attempt),
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("err", err.Error()))
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "atlar call", attrs...)
 }

@@ -154,7 +154,7 @@ func (s *Server) serveSFTP(ctx context.Context, c *connState, ch ssh.Channel) {
 	defer rw.Close()
 	rs := sftp.NewRequestServer(rw, sess.handlers(), sftp.WithRSAllocator())
 	if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
-		s.log.Debug("sftp session ended", "user", c.user.Name, "remote", c.remote, "error", err.Error())
+		s.log.Debug("sftp session ended", "user", c.user.Name, "remote", c.remote, "err", err.Error())
 	}
 }
 

@@ -87,7 +87,7 @@ func (s *session) list(n node) (listerAt, error) {
 func (s *session) readDir(n node) (listerAt, error) {
 	entries, err := os.ReadDir(n.dir)
 	if err != nil {
-		s.srv.log.Error("list folder", s.attrs(n.vpath, "error", err.Error())...)
+		s.srv.log.Error("list folder", s.attrs(n.vpath, "err", err.Error())...)
 		return nil, errUnavailable
 	}
 	seen := make(map[string]bool, len(entries))

@@ -174,7 +174,7 @@ func (s *session) StatVFS(r *sftp.Request) (*sftp.StatVFS, error) {
 	}
 	st, err := statVFS(dir)
 	if err != nil {
-		s.srv.log.Error("statvfs", s.attrs(n.vpath, "error", err.Error())...)
+		s.srv.log.Error("statvfs", s.attrs(n.vpath, "err", err.Error())...)
 		return nil, errUnavailable
 	}
 	return st, nil
@@ -246,7 +246,7 @@ func (s *session) LookupGroupName(string) string { return s.user.Name }
 func (s *session) openRoot(n node) (*os.Root, error) {
 	root, err := os.OpenRoot(n.dir)
 	if err != nil {
-		s.srv.log.Error("open folder", s.attrs(n.vpath, "error", err.Error())...)
+		s.srv.log.Error("open folder", s.attrs(n.vpath, "err", err.Error())...)
 		return nil, errUnavailable
 	}
 	return root, nil
@@ -255,7 +255,7 @@ func (s *session) openRoot(n node) (*os.Root, error) {
 // ioError logs a local I/O failure with its detail and gives the client a
 // message without server paths.
 func (s *session) ioError(op string, n node, err error) error {
-	s.srv.log.Error(op, s.attrs(n.vpath, "error", err.Error())...)
+	s.srv.log.Error(op, s.attrs(n.vpath, "err", err.Error())...)
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return fmt.Errorf("%s: %w", op, pe.Err)

@@ -132,11 +132,11 @@ func (s *Server) SetUsers(users []User) {
 	dup := make(map[string]bool)
 	for _, u := range users {
 		if err := validateUser(u); err != nil {
-			s.log.Error("sftp user ignored", "user", u.Name, "error", err.Error())
+			s.log.Error("sftp user ignored", "user", u.Name, "err", err.Error())
 			continue
 		}
 		if _, ok := t.byName[u.Name]; ok || dup[u.Name] {
-			s.log.Error("sftp user ignored", "user", u.Name, "error", "listed twice")
+			s.log.Error("sftp user ignored", "user", u.Name, "err", "listed twice")
 			delete(t.byName, u.Name)
 			dup[u.Name] = true
 			continue
@@ -214,7 +214,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener) {
 			}
 			// Out of file descriptors and the like: back off as net/http does.
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.log.Error("sftp accept", "error", err.Error(), "retry_in", backoff)
+			s.log.Error("sftp accept", "err", err.Error(), "retry_in", backoff)
 			select {
 			case <-time.After(backoff):
 			case <-s.done:

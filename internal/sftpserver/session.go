@@ -155,14 +155,14 @@ func (s *session) handOver(n node, srcName string, size int64, sum string) error
 	}
 	visible, perr := publish(n.dir, srcName, n.name)
 	if perr != nil {
-		s.srv.log.Error("upload lost: hand-over and publish failed", s.attrs(n.vpath, "size", size, "sha256", sum, "error", err.Error(), "publish_error", perr.Error())...)
+		s.srv.log.Error("upload lost: hand-over and publish failed", s.attrs(n.vpath, "size", size, "sha256", sum, "err", err.Error(), "publish_err", perr.Error())...)
 		if isHiddenTemp(srcName) {
 			s.removeTemp(n, srcName)
 		}
 		return fmt.Errorf("upload not accepted, send it again: %w", err)
 	}
 	s.srv.log.Error("upload hand-over failed; left in the inbox for the folder watcher",
-		s.attrs(n.vpath, "size", size, "sha256", sum, "error", err.Error(), "file", visible)...)
+		s.attrs(n.vpath, "size", size, "sha256", sum, "err", err.Error(), "file", visible)...)
 	return nil
 }
 
@@ -194,7 +194,7 @@ func (s *session) removeTemp(n node, name string) {
 		root.Close()
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		s.srv.log.Error("remove temp upload", s.attrs(n.vpath, "file", name, "error", err.Error())...)
+		s.srv.log.Error("remove temp upload", s.attrs(n.vpath, "file", name, "err", err.Error())...)
 	}
 }
 

@@ -29,7 +29,7 @@ func (w *Watcher) readEvents(ctx context.Context) {
 				return
 			}
 			if !errors.Is(err, fsnotify.ErrEventOverflow) {
-				w.log.Warn("watch events", "error", err)
+				w.log.Warn("watch events", "err", err)
 			}
 			// Events may have been lost either way: rescan.
 			w.evMu.Lock()

@@ -147,7 +147,7 @@ func (w *Watcher) scanAll() {
 			// Rate-limited: a missing network share would otherwise log
 			// every rescan.
 			if r.lastErr.IsZero() || now.Sub(r.lastErr) >= logEvery {
-				w.log.Error("scan inbox", "route", r.Route, "path", path, "error", err)
+				w.log.Error("scan inbox", "route", r.Route, "path", path, "err", err)
 				r.lastErr = now
 			}
 			continue

@@ -168,7 +168,7 @@ func (w *Watcher) finish(ctx context.Context, h handled) {
 	e.retryAt = now.Add(delay)
 	if e.failures == 1 || now.Sub(e.lastLog) >= logEvery {
 		w.log.Warn("inbox file not claimed, will offer it again",
-			"route", r.Route, "path", e.path, "failures", e.failures, "retry_in", delay, "error", err)
+			"route", r.Route, "path", e.path, "failures", e.failures, "retry_in", delay, "err", err)
 		e.lastLog = now
 	}
 	w.schedule(e, e.retryAt)
