@@ -66,7 +66,7 @@ func (p *Pipeline) validateWith(ctx context.Context, f *state.File, res Resolver
 	if !ok {
 		return true, p.reject(f, "", payrun.Problems{{Field: "route", Value: f.Route, Expected: "a route configured in config.toml (it was removed while the file waited)"}})
 	}
-	if f.SHA256 == "" {
+	if f.TooLarge {
 		return true, p.reject(f, "", payrun.Problems{{Field: "file", Value: fmt.Sprintf("%d bytes", f.Size),
 			Expected: fmt.Sprintf("at most %d bytes (route max_file_size)", r.MaxFileSize), Code: "FF01"}})
 	}

@@ -94,7 +94,7 @@ func (p *Pipeline) claim(d Drop) (*state.File, error) {
 	now := p.clock.Now().UTC()
 	f := &state.File{
 		ID: state.NewID(now), Route: r.Name, Format: r.Format, Mode: r.mode(),
-		Name: d.Name, Size: size, SHA256: sum, Source: d.Source,
+		Name: d.Name, Size: size, SHA256: sum, TooLarge: tooLarge(size, r.MaxFileSize), Source: d.Source,
 		ClaimedModTime: before.ModTime().UTC(),
 		State:          state.Received, ReceivedAt: now, UpdatedAt: now,
 		InboxPath: inboxRel,
@@ -144,7 +144,7 @@ func (p *Pipeline) warnNoLease(r *Route, path string, err error) {
 // itself, a file over max_file_size is never read, and a requeued file
 // comes back from failed/, where only the bridge writes.
 func detached(f *state.File) bool {
-	return !strings.HasPrefix(f.Source, "sftp:") && f.SHA256 != "" &&
+	return !strings.HasPrefix(f.Source, "sftp:") && !f.TooLarge &&
 		strings.HasPrefix(f.InboxPath, layout.InboxDir+"/")
 }
 
@@ -222,6 +222,9 @@ func copyFile(src, dst string) error {
 	return err
 }
 
+// tooLarge reports whether size is over a route's max_file_size (0: none).
+func tooLarge(size, max int64) bool { return max > 0 && size > max }
+
 // hashFile returns the size and sha256 of a file; known, when set, is the
 // sha256 the sender computed, and the file is then not read. A file over
 // max is not read (its hash is left empty): it will be rejected for its
@@ -239,7 +242,7 @@ func hashFile(path string, max int64, known string) (int64, string, error) {
 	if !st.Mode().IsRegular() {
 		return 0, "", fmt.Errorf("not a regular file")
 	}
-	if max > 0 && st.Size() > max {
+	if tooLarge(st.Size(), max) {
 		return st.Size(), "", nil
 	}
 	if known != "" {
@@ -277,7 +280,7 @@ func (p *Pipeline) recheck(f *state.File, before os.FileInfo, max int64) (*state
 	}
 	note := fmt.Sprintf("the file changed while it was claimed: now %d bytes, hashed again", size)
 	return p.j.Update(f.ID, note, func(f *state.File) error {
-		f.Size, f.SHA256 = size, sum
+		f.Size, f.SHA256, f.TooLarge = size, sum, tooLarge(size, max)
 		f.ClaimedModTime = after.ModTime().UTC()
 		return nil
 	})
@@ -291,8 +294,8 @@ func (p *Pipeline) recheck(f *state.File, before os.FileInfo, max int64) (*state
 // that original: its payments would otherwise go unpaid while the rest
 // were reported as the whole file.
 func (p *Pipeline) changedSinceClaim(f *state.File, data []byte, full bool) (string, error) {
-	if f.SHA256 == "" {
-		return "", nil // over max_file_size: rejected for that
+	if f.TooLarge {
+		return "", nil // rejected for that
 	}
 	if data == nil && full {
 		// The copy, wherever the journal's record has it by now.

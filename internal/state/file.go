@@ -60,6 +60,10 @@ type File struct {
 	Name   string `json:"name"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	// TooLarge says the file was over its route's max_file_size when
+	// claimed: it is never read, hashed or sent, only rejected (SHA256 is
+	// then empty).
+	TooLarge bool `json:"tooLarge,omitempty"`
 	// ClaimedModTime is the modification time of the ERP's file when it
 	// was claimed: with Size and SHA256 it tells whether the ERP wrote to
 	// it after the claim (a writer that only paused).

@@ -286,6 +286,10 @@ func decodeFile(k, v []byte) (*File, error) {
 	if err := json.Unmarshal(v, &f); err != nil {
 		return nil, fmt.Errorf("decode file %s: %w", k, err)
 	}
+	// Journals written before TooLarge said "too large" with an empty hash.
+	if f.SHA256 == "" && !f.TooLarge {
+		f.TooLarge = true
+	}
 	return &f, nil
 }
 
