@@ -52,6 +52,53 @@ func (p *Pipeline) Claim(ctx context.Context, d Drop) (string, error) {
 	return f.ID, nil
 }
 
+// RejectedError is returned by Receive for a route with in-band rejects
+// when the file is invalid; the file is already in failed/.
+type RejectedError struct {
+	FileID string
+	Reason string
+}
+
+func (e *RejectedError) Error() string { return "file rejected: " + e.Reason }
+
+// Receive claims a file handed over by the SFTP server. For a route with
+// reject_in_band it validates before answering, so the ERP's upload fails
+// with the reason when the file is bad.
+func (p *Pipeline) Receive(ctx context.Context, d Drop) (string, error) {
+	f, err := p.claim(d)
+	if err != nil {
+		return "", err
+	}
+	defer p.enqueue(f.ID)
+	if r, ok := p.route(f.Route); !ok || !r.RejectInBand {
+		return f.ID, nil
+	}
+	// The check runs offline and bounded: the ERP's close() is waiting, so
+	// it must not wait on Atlar (an outage would hang it for the client's
+	// whole retry budget). What the cache cannot answer, and a check that
+	// runs out of time, leave the file queued: the pipeline validates it
+	// again, online, after the close.
+	vctx, cancel := context.WithTimeout(ctx, p.opts.InBandTimeout)
+	defer cancel()
+	if _, err := p.validateWith(vctx, f, offlineAccounts{p.acct}); err != nil {
+		p.log.Debug("in-band check left to the pipeline", "file_id", f.ID, "err", err)
+		return f.ID, nil
+	}
+	f, err = p.j.Get(f.ID)
+	if err != nil || f.State != state.Rejected {
+		return f.ID, nil
+	}
+	var msgs []string
+	for i, pr := range f.Problems {
+		if i == 3 {
+			msgs = append(msgs, fmt.Sprintf("and %d more (see the ack)", len(f.Problems)-3))
+			break
+		}
+		msgs = append(msgs, pr.Message)
+	}
+	return f.ID, &RejectedError{FileID: f.ID, Reason: strings.Join(msgs, "; ")}
+}
+
 // ErrStillOpen is returned by Claim for a file another process still has
 // open: a writer that paused longer than settle has not finished. The file
 // stays where it is; offer it again later.

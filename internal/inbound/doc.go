@@ -18,7 +18,7 @@ never sent twice.
 A file is one record in the journal (state.File, bbolt, see package state)
 and one original on disk. Its State is one of:
 
-	              Claim / Receive (claim.go, requeue.go):
+	              Claim / Receive (claim.go):        
 	              Create(received), then move inbox/ → processing/
 	                     │
 	                     ▼
@@ -72,9 +72,10 @@ always says where (place.go moves it; place is idempotent):
 	             worker queue (enqueue/run: a file runs on one worker at a
 	             time, and once more if it changed meanwhile); log throttle
 	claim.go     Claim: hash, Create(received), move to processing/, done
-	             marker; recheck of a file a writer was still finishing
-	requeue.go   Receive (the SFTP close path, with the offline in-band
-	             check for reject_in_band routes), Requeue and Retry
+	             marker; recheck of a file a writer was still finishing;
+	             Receive (the SFTP close path, with the offline in-band
+	             check for reject_in_band routes)
+	requeue.go   Requeue and Retry
 	advance.go   advance, the state switch; validate (received → validated
 	             or rejected); startSubmit (→ submitting, dedupe under
 	             dupMu); duplicate; reject
