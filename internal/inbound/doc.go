@@ -18,7 +18,7 @@ never sent twice.
 A file is one record in the journal (state.File, bbolt, see package state)
 and one original on disk. Its State is one of:
 
-	              Claim / Receive (claim.go):        
+	              Claim / Receive (claim.go):
 	              Create(received), then move inbox/ → processing/
 	                     │
 	                     ▼
