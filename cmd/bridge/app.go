@@ -328,7 +328,7 @@ func buildRoutes(cfg *config.Config) ([]inbound.Route, []outbound.Route, error) 
 			return nil, nil, err
 		}
 		ins = append(ins, in)
-		outs = append(outs, outbound.Route{Name: r.Name, Format: r.Format, Results: r.Results,
+		outs = append(outs, outbound.Route{Name: r.Name, Format: in.Format, Results: r.Results,
 			Pain002Version: r.Pain002Version, CSV: in.CSV, MaxFileSize: in.MaxFileSize,
 			KeepFormulas: r.ResultCSVFormulas == config.FormulasKeep})
 	}

@@ -70,7 +70,7 @@ func neededPermissions(cfg *config.Config, connIDs []string) []permission {
 	var transfers, instructions bool
 	for _, r := range cfg.Routes {
 		switch {
-		case r.Format == inbound.FormatPain001 && (r.Mode == "" || r.Mode == inbound.ModeInstruction):
+		case r.Format == string(inbound.FormatPain001) && (r.Mode == "" || r.Mode == string(inbound.ModeInstruction)):
 			instructions = true
 		default:
 			transfers = true

@@ -111,7 +111,7 @@ func validationRoute(cfgPath, name, file string, explicitConfig bool) (*inbound.
 	}
 	cfg, err := loadConfig(cfgPath)
 	if errors.Is(err, os.ErrNotExist) && name == "" && !explicitConfig {
-		r := &inbound.Route{Name: "(default " + format + ")", Format: format, Mode: inbound.ModeTransfers}
+		r := &inbound.Route{Name: "(default " + string(format) + ")", Format: format, Mode: inbound.ModeTransfers}
 		r.CSV = csvpay.DefaultProfile()
 		return r, nil
 	}

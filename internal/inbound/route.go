@@ -6,22 +6,23 @@ import (
 
 	"github.com/atlarbridge/bridge/internal/config"
 	"github.com/atlarbridge/bridge/internal/csvpay"
+	"github.com/atlarbridge/bridge/internal/state"
 )
 
-// Formats and modes of a route.
+// Formats and modes of a route, as the journal records them.
 const (
-	FormatCSV     = "csv"
-	FormatPain001 = "pain001"
+	FormatCSV     = state.FormatCSV
+	FormatPain001 = state.FormatPain001
 
-	ModeInstruction = "instruction"
-	ModeTransfers   = "transfers"
+	ModeInstruction = state.ModeInstruction
+	ModeTransfers   = state.ModeTransfers
 )
 
 // Route is one inbox folder and what its files become.
 type Route struct {
 	Name   string
-	Format string // csv | pain001
-	Mode   string // pain001: instruction | transfers
+	Format state.Format
+	Mode   state.Mode // pain001: instruction | transfers
 	// ConnectionID is an id or "auto" (instruction mode).
 	ConnectionID string
 	// Validate is the pain.001 check level: strict | wellformed | none.
@@ -64,7 +65,7 @@ func (r *Route) check() error {
 }
 
 // mode is what the journal records for a file of this route.
-func (r *Route) mode() string {
+func (r *Route) mode() state.Mode {
 	if r.Format == FormatCSV {
 		return ModeTransfers
 	}
@@ -79,7 +80,7 @@ func RouteFromConfig(cfg *config.Config, r *config.Route) (Route, error) {
 	}
 	prof.MaxRecordBytes, prof.MaxFields = int(cfg.Inbound.MaxCSVLine), cfg.Inbound.MaxCSVFields
 	return Route{
-		Name: r.Name, Format: r.Format, Mode: r.Mode, ConnectionID: r.ConnectionID, Validate: r.Validate,
+		Name: r.Name, Format: state.Format(r.Format), Mode: state.Mode(r.Mode), ConnectionID: r.ConnectionID, Validate: r.Validate,
 		SourceAccountID: r.SourceAccountID, Scheme: r.Scheme, Treatment: r.Treatment, CSV: prof,
 		DedupeWindow: r.DedupeWindow.Duration, MaxFileSize: int64(r.MaxFileSize), RejectInBand: r.RejectInBand,
 		DoneMarker: r.DoneMarker, MaxXMLText: int64(cfg.Inbound.MaxXMLText),

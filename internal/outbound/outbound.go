@@ -103,7 +103,7 @@ type Atlar interface {
 // Route is what outbound needs to know of an inbox route.
 type Route struct {
 	Name   string
-	Format string // csv | pain001
+	Format state.Format
 	// Results lists the result files to write: "pain002", "csv".
 	Results        []string
 	Pain002Version string

@@ -50,12 +50,31 @@ func (f *File) WithFailures() bool {
 // Final reports whether no further inbound step will happen.
 func (s State) Final() bool { return s == Completed || s == Failed || s == Rejected }
 
+// Format is what an input file is.
+type Format string
+
+// Formats of input files.
+const (
+	FormatCSV     Format = "csv"
+	FormatPain001 Format = "pain001"
+)
+
+// Mode is how a file's payments went to Atlar: a pain.001 forwarded as a
+// connectivity instruction, or credit transfers (every CSV).
+type Mode string
+
+// Modes of sending.
+const (
+	ModeInstruction Mode = "instruction"
+	ModeTransfers   Mode = "transfers"
+)
+
 // File is the journal record of one input file.
 type File struct {
 	ID     string `json:"id"`
 	Route  string `json:"route"`
-	Format string `json:"format"` // csv | pain001
-	Mode   string `json:"mode,omitempty"`
+	Format Format `json:"format"`
+	Mode   Mode   `json:"mode,omitempty"` // how it went to Atlar
 	// Name is the original file name as the ERP gave it.
 	Name   string `json:"name"`
 	Size   int64  `json:"size"`
