@@ -138,6 +138,17 @@
 //     Both value and stringValue may be sent if they agree (the spec's oneOf
 //     strictly forbids that), and value 0 beside a stringValue is read as
 //     "not given", because atlar.Amount always marshals value.
+//   - Financial Data transactions (GET /financial-data/v2/transactions)
+//     and balances (GET /financial-data/v2/accounts/{id|-}/balances) are the
+//     statements' own lines and balances (financial.go): one transaction per
+//     statement line, created when the statement closed; a BOOKED OPEN and
+//     a BOOKED CLOSE balance per statement. Assumed of Atlar: transactions
+//     are listed oldest first; a transaction booking a payment the bridge
+//     submitted carries the payment's externalId as references.endToEndId;
+//     the only time filter is `date` (string or date[eq|gte|lte], the
+//     booking date — the spec has no created/updated filter); mostRecent=true
+//     keeps the newest balance of each account and type. Every fake
+//     transaction is NOT_RECONCILED with no attachedTransactables.
 //
 // # Caveats
 //
