@@ -82,7 +82,9 @@ func TestServer_Transactions_Filters(t *testing.T) {
 	first := all[0].Date
 	require.Less(t, first, last, "seeded over several days")
 
-	q := func(v url.Values) []atlar.Transaction { return getAll[atlar.Transaction](f, transactionsPath+"?"+v.Encode()) }
+	q := func(v url.Values) []atlar.Transaction {
+		return getAll[atlar.Transaction](f, transactionsPath+"?"+v.Encode())
+	}
 	count := func(pred func(atlar.Transaction) bool) int {
 		n := 0
 		for _, tx := range all {
