@@ -114,11 +114,10 @@
 //     externalId as EndToEndId; an account's reports, ordered by created,
 //     are its statements in order (the next one opens with the previous
 //     closing), which the :28C: numbering relies on. The fake's reports
-//     satisfy all three. The fake does not serve the Financial Data
-//     transactions and balances endpoints: the intraday formats (MT942,
-//     camt.052) that need them are not built yet, and camt.054 notifies a
-//     transaction with the statement that books it (assumed to be as early
-//     as Atlar knows it as booked).
+//     satisfy all three. camt.054 notifies a transaction with the
+//     statement that books it (assumed to be as early as Atlar knows it as
+//     booked); the intraday formats (MT942, camt.052) read the Financial
+//     Data transactions and balances below instead.
 //   - GET /connectivity/v2beta/connections/{cid}/reports/{rid}/bank-statement
 //     (the bank's own file, seed guide "Option 3") answers the file itself
 //     as the body, any content type; the fake's demo bank sends its
