@@ -30,7 +30,7 @@ const DefaultReportInterval = 15 * time.Minute
 
 // minReportInterval keeps an intraday report from polling Atlar more
 // than a few times a minute per account.
-const minReportInterval = 10 * time.Second
+const minReportInterval = 5 * time.Second
 
 // ReportFormats are the formats [[reports]] supports today. SPEC §5a also
 // names mt942, camt.052, camt.054 and raw: they are refused with a clear

@@ -29,7 +29,7 @@ func TestConfig_Validate_Reports(t *testing.T) {
 			doc:  minimal + "[[reports]]\nname = \"a\"\nformat = \"camt.052\"\nversion = \"camt.052.001.04\"\ninterval = \"1s\"\n[[reports]]\nname = \"b\"\nformat = \"mt940\"\ninterval = \"5m\"\n",
 			want: []string{
 				`config.toml:11: reports[0].version: must be "camt.052.001.02" or "camt.052.001.08" (got "camt.052.001.04")`,
-				`config.toml:12: reports[0].interval: must be at least 10s (got 1s)`,
+				`config.toml:12: reports[0].interval: must be at least 5s (got 1s)`,
 				`config.toml:16: reports[1].interval: only for the intraday formats "mt942" and "camt.052" (end-of-day reports follow the statements)`,
 			},
 		},
