@@ -414,7 +414,8 @@ func intradayStatement(a *atlar.Account, p *intradayReport) (camt053.Statement, 
 	id := fmt.Sprintf("INTRA%s%05d", p.At.Format("20060102150405"), p.Seq)
 	st := camt053.Statement{
 		MsgID: id, ID: id, CreatedAt: p.At, SeqNb: p.Seq,
-		Account: camt053.Account{IBAN: a.IBAN(), Currency: a.Currency, OwnerName: a.Name, BIC: a.BIC()},
+		// Ownr is left out: Atlar's account name is not the owner's name.
+		Account: camt053.Account{IBAN: a.IBAN(), Currency: a.Currency, BIC: a.BIC()},
 	}
 	if st.Account.IBAN == "" && len(a.Identifiers) > 0 {
 		st.Account.OtherID = a.Identifiers[0].Number
