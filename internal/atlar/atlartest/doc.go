@@ -147,7 +147,12 @@
 //     the only time filter is `date` (string or date[eq|gte|lte], the
 //     booking date — the spec has no created/updated filter); mostRecent=true
 //     keeps the newest balance of each account and type. Every fake
-//     transaction is NOT_RECONCILED with no attachedTransactables.
+//     transaction is NOT_RECONCILED with no attachedTransactables. The
+//     bridge's intraday reports (internal/outbound/intraday.go) further
+//     assume that a transaction is listed at the latest one day after the
+//     newest booking date already seen (the lookback of each poll), and
+//     that the most recent BOOKED balance read after a listing includes
+//     the transactions listed; both hold in the fake by construction.
 //
 // # Caveats
 //
