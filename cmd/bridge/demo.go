@@ -148,6 +148,19 @@ name = "raw"
 format = "raw"
 file_name = "{account}_{date}_{id}.dat"
 
+# Intraday: what was booked since the account's last report, every interval.
+[[reports]]
+name = "mt942"
+format = "mt942"
+interval = "5s"
+file_name = "{account}_{date}_{seq}.sta"
+
+[[reports]]
+name = "camt052"
+format = "camt.052"
+version = "camt.052.001.08"
+interval = "5s"
+
 [results]
 poll_interval = "1s"
 max_poll = "5s"

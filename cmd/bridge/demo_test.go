@@ -65,6 +65,8 @@ func TestDemo_DropToStatement(t *testing.T) {
 	// transactions CSV (end_to_end_id) and camt.054 (EndToEndId).
 	for _, c := range []struct{ dir, pattern string }{
 		{"mt940", "EREF+%s"}, {"bai2", ",%s,"}, {"transactions", ",%s,"}, {"camt054", "<EndToEndId>%s</EndToEndId>"},
+		// Intraday, from Financial Data transactions (polled every 5s).
+		{"mt942", "EREF+%s"}, {"camt052", "<EndToEndId>%s</EndToEndId>"},
 	} {
 		require.Eventually(t, func() bool {
 			text := outboxText(t, filepath.Join(root, "outbox", c.dir))
@@ -76,7 +78,7 @@ func TestDemo_DropToStatement(t *testing.T) {
 			return true
 		}, 15*time.Second, 50*time.Millisecond, c.dir)
 	}
-	t.Logf("demo: drop → MT940, BAI2, CSV, camt.054 %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("demo: drop → MT940, BAI2, CSV, camt.054, MT942, camt.052 %s", time.Since(start).Round(time.Millisecond))
 	// The result follows the bridge's next poll of the payments, which runs
 	// on its own schedule: not necessarily before the statement poll.
 	require.Eventually(t, func() bool {

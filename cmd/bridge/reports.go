@@ -26,6 +26,7 @@ func outboundReports(cfg *config.Config) []outbound.Report {
 			Name: r.Name, Format: r.Format, Version: r.Version, Accounts: r.Accounts,
 			Encoding: r.Encoding, KeepLatin1: r.KeepLatin1, LineEnding: eol, FileName: r.FileName,
 			PageEntries: r.PageEntries, Sender: r.Sender, Receiver: r.Receiver,
+			Interval: r.Interval.Duration,
 		})
 	}
 	return out

@@ -77,6 +77,9 @@ type renderer struct {
 	// notification writes a camt.054 debit/credit notification: the same
 	// entries, in Ntfctn, without balances.
 	notification bool
+	// report writes a camt.052 account report: the same entries, in Rpt,
+	// with only an interim booked balance (ITBD).
+	report bool
 }
 
 func (r *renderer) document(st Statement) error {
@@ -117,6 +120,9 @@ func (r *renderer) document(st Statement) error {
 	if r.notification {
 		root, block = "BkToCstmrDbtCdtNtfctn", "Ntfctn"
 	}
+	if r.report {
+		root, block = "BkToCstmrAcctRpt", "Rpt"
+	}
 	x := r.x
 	x.Declaration()
 	x.Open("Document", "xmlns", r.d.ns)
@@ -146,7 +152,12 @@ func (r *renderer) document(st Statement) error {
 	if err := r.account(st.Account); err != nil {
 		return err
 	}
-	if !r.notification {
+	if r.report {
+		if err := r.balance("ITBD", st.Closing, ccy, closeDt); err != nil {
+			return fmt.Errorf("interim balance: %w", err)
+		}
+	}
+	if !r.notification && !r.report {
 		if err := r.balance("OPBD", st.Opening, ccy, openDt); err != nil {
 			return fmt.Errorf("opening balance: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Report formats ([[reports]] format). The end-of-day formats are
@@ -18,15 +19,26 @@ const (
 	ReportCSVBalances     = "csv-balances"
 	ReportCamt054         = "camt.054"
 	ReportRaw             = "raw"
+	// ReportMT942 and ReportCamt052 are intraday reports, polled every
+	// interval from Atlar's Financial Data transactions and balances.
+	ReportMT942   = "mt942"
+	ReportCamt052 = "camt.052"
 )
+
+// DefaultReportInterval is the poll interval of an intraday report.
+const DefaultReportInterval = 15 * time.Minute
+
+// minReportInterval keeps an intraday report from polling Atlar more
+// than a few times a minute per account.
+const minReportInterval = 5 * time.Second
 
 // ReportFormats are the formats [[reports]] supports today. SPEC §5a also
 // names mt942, camt.052, camt.054 and raw: they are refused with a clear
 // error until they are built.
-var ReportFormats = []string{ReportCamt053, ReportMT940, ReportBAI2, ReportCSVTransactions, ReportCSVBalances, ReportCamt054, ReportRaw}
+var ReportFormats = []string{ReportCamt053, ReportMT940, ReportBAI2, ReportCSVTransactions, ReportCSVBalances, ReportCamt054, ReportRaw, ReportMT942, ReportCamt052}
 
 // reportsPlanned are formats of SPEC §5a not built yet.
-var reportsPlanned = []string{"mt942", "camt.052"}
+var reportsPlanned []string
 
 // Report is one [[reports]] entry: a format written into outbox/<name>/.
 type Report struct {
@@ -55,6 +67,9 @@ type Report struct {
 	// ATLARBRIDGE and ERP).
 	Sender   string `toml:"sender"`
 	Receiver string `toml:"receiver"`
+	// Interval is how often an intraday report (mt942, camt.052) lists
+	// the transactions booked since its last report (default 15m).
+	Interval Duration `toml:"interval"`
 }
 
 // Report line endings.
@@ -92,9 +107,15 @@ func (c *Config) normaliseReports() {
 		if r.Format == ReportCamt054 && r.Version == "" {
 			r.Version = "camt.054.001.02"
 		}
+		if r.Format == ReportCamt052 && r.Version == "" {
+			r.Version = "camt.052.001.02"
+		}
+		if (r.Format == ReportMT942 || r.Format == ReportCamt052) && r.Interval.Duration == 0 {
+			r.Interval = D(DefaultReportInterval)
+		}
 		if r.Encoding == "" {
 			switch r.Format {
-			case ReportMT940, ReportBAI2:
+			case ReportMT940, ReportMT942, ReportBAI2:
 				r.Encoding = "ascii"
 			case ReportCSVTransactions, ReportCSVBalances:
 				r.Encoding = "utf-8"
@@ -109,7 +130,7 @@ func (c *Config) normaliseReports() {
 // ReportExt is the usual file extension of a report format.
 func ReportExt(format string) string {
 	switch format {
-	case ReportMT940:
+	case ReportMT940, ReportMT942:
 		return ".sta"
 	case ReportBAI2:
 		return ".bai2"
@@ -153,11 +174,21 @@ func (v *checker) reports() {
 			v.oneOf(key("version"), r.Version, Camt053V02, Camt053V03, Camt053V04, Camt053V08)
 		case r.Format == ReportCamt054:
 			v.oneOf(key("version"), r.Version, "camt.054.001.02", "camt.054.001.08")
+		case r.Format == ReportCamt052:
+			v.oneOf(key("version"), r.Version, "camt.052.001.02", "camt.052.001.08")
 		case r.Version != "":
-			v.fail(key("version"), "only for formats \"camt.053\" and \"camt.054\" (got %q)", r.Version)
+			v.fail(key("version"), "only for formats \"camt.053\", \"camt.054\" and \"camt.052\" (got %q)", r.Version)
+		}
+		switch {
+		case r.Format != ReportMT942 && r.Format != ReportCamt052:
+			if r.Interval.Duration != 0 {
+				v.fail(key("interval"), "only for the intraday formats \"mt942\" and \"camt.052\" (end-of-day reports follow the statements)")
+			}
+		case r.Interval.Duration < minReportInterval:
+			v.fail(key("interval"), "must be at least %s (got %s)", minReportInterval, r.Interval.Duration)
 		}
 		switch r.Format {
-		case ReportMT940:
+		case ReportMT940, ReportMT942:
 			v.oneOf(key("encoding"), r.Encoding, "ascii", "windows-1252", "iso-8859-1", "utf-8")
 		case ReportCSVTransactions, ReportCSVBalances:
 			v.oneOf(key("encoding"), r.Encoding, "utf-8", "windows-1252", "iso-8859-1")
@@ -168,8 +199,8 @@ func (v *checker) reports() {
 				v.fail(key("encoding"), "not used by format %q (XML is UTF-8, raw is the bank's bytes)", r.Format)
 			}
 		}
-		if r.KeepLatin1 && (r.Format != ReportMT940 || r.Encoding == "ascii") {
-			v.fail(key("keep_latin1"), "only for format \"mt940\" with encoding windows-1252, iso-8859-1 or utf-8")
+		if r.KeepLatin1 && ((r.Format != ReportMT940 && r.Format != ReportMT942) || r.Encoding == "ascii") {
+			v.fail(key("keep_latin1"), "only for formats \"mt940\" and \"mt942\" with encoding windows-1252, iso-8859-1 or utf-8")
 		}
 		v.oneOf(key("line_ending"), r.LineEnding, LineEndingCRLF, LineEndingLF)
 		v.uniqueNonEmpty(key("accounts"), r.Accounts)

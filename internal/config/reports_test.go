@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"strings"
+	"time"
 )
 
 func TestConfig_Validate_Reports(t *testing.T) {
@@ -18,13 +19,19 @@ func TestConfig_Validate_Reports(t *testing.T) {
 			doc:  minimal + "[[reports]]\nname = \"../x\"\nformat = \"mt941\"\n",
 			want: []string{
 				`config.toml:9: reports[0].name: must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (got "../x")`,
-				`config.toml:10: reports[0].format: must be one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances", "camt.054", "raw" (got "mt941")`,
+				`config.toml:10: reports[0].format: must be one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances", "camt.054", "raw", "mt942", "camt.052" (got "mt941")`,
 			},
 		},
+		{name: "Intraday", doc: minimal + "[[reports]]\nname = \"mt942\"\nformat = \"mt942\"\ninterval = \"5m\"\nencoding = \"windows-1252\"\nkeep_latin1 = true\n" +
+			"[[reports]]\nname = \"camt052\"\nformat = \"camt.052\"\nversion = \"camt.052.001.08\"\n"},
 		{
-			name: "Planned",
-			doc:  minimal + "[[reports]]\nname = \"intraday\"\nformat = \"mt942\"\n",
-			want: []string{`config.toml:10: reports[0].format: "mt942" is not supported by this version yet; supported: one of "camt.053", "mt940", "bai2", "csv-transactions", "csv-balances", "camt.054", "raw"`},
+			name: "IntradayOptions",
+			doc:  minimal + "[[reports]]\nname = \"a\"\nformat = \"camt.052\"\nversion = \"camt.052.001.04\"\ninterval = \"1s\"\n[[reports]]\nname = \"b\"\nformat = \"mt940\"\ninterval = \"5m\"\n",
+			want: []string{
+				`config.toml:11: reports[0].version: must be "camt.052.001.02" or "camt.052.001.08" (got "camt.052.001.04")`,
+				`config.toml:12: reports[0].interval: must be at least 5s (got 1s)`,
+				`config.toml:16: reports[1].interval: only for the intraday formats "mt942" and "camt.052" (end-of-day reports follow the statements)`,
+			},
 		},
 		{
 			name: "OwnFolderAndDuplicate",
@@ -48,7 +55,7 @@ func TestConfig_Validate_Reports(t *testing.T) {
 			doc:  minimal + "[[reports]]\nname = \"a\"\nformat = \"mt940\"\nencoding = \"ebcdic\"\nversion = \"camt.053.001.02\"\nline_ending = \"cr\"\nkeep_latin1 = true\n",
 			want: []string{
 				`config.toml:11: reports[0].encoding: must be one of "ascii", "windows-1252", "iso-8859-1", "utf-8" (got "ebcdic")`,
-				`config.toml:12: reports[0].version: only for formats "camt.053" and "camt.054" (got "camt.053.001.02")`,
+				`config.toml:12: reports[0].version: only for formats "camt.053", "camt.054" and "camt.052" (got "camt.053.001.02")`,
 				`config.toml:13: reports[0].line_ending: must be "crlf" or "lf" (got "cr")`,
 			},
 		},
@@ -62,4 +69,10 @@ func TestConfig_Reports_Defaults(t *testing.T) {
 	assert.Equal(t, Report{Name: "m", Format: "mt940", Encoding: "ascii", LineEnding: "crlf", FileName: "{account}_{date}_{seq}.sta"}, c.Reports[0])
 	assert.Equal(t, "camt.053.001.02", c.Reports[1].Version)
 	assert.Equal(t, "{account}_{date}_{seq}.xml", c.Reports[1].FileName)
+
+	c, err = Parse(strings.NewReader(minimal+"[[reports]]\nname = \"i\"\nformat = \"mt942\"\n[[reports]]\nname = \"j\"\nformat = \"camt.052\"\n"), "config.toml")
+	require.NoError(t, err)
+	assert.Equal(t, Report{Name: "i", Format: "mt942", Encoding: "ascii", LineEnding: "crlf", FileName: "{account}_{date}_{seq}.sta", Interval: D(15 * time.Minute)}, c.Reports[0])
+	assert.Equal(t, "camt.052.001.02", c.Reports[1].Version)
+	assert.Equal(t, D(15*time.Minute), c.Reports[1].Interval)
 }

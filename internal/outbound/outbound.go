@@ -177,6 +177,8 @@ type Outbound struct {
 	// names serialises deliveries to one name, so that the results
 	// writers, the statement loop and a redeliver never race for it.
 	names keyedmutex.Mutex
+	// in is the intraday reports' poller state.
+	in intraday
 }
 
 // New builds outbound; call Recover, then Start.
@@ -242,6 +244,13 @@ func (ob *Outbound) Start(ctx context.Context) error {
 		go func() {
 			defer ob.wg.Done()
 			ob.statementsLoop(ctx)
+		}()
+	}
+	if len(ob.intradayReports()) > 0 {
+		ob.wg.Add(1)
+		go func() {
+			defer ob.wg.Done()
+			ob.intradayLoop(ctx)
 		}()
 	}
 	return nil

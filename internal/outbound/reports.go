@@ -57,6 +57,9 @@ type Report struct {
 	FileName         string
 	PageEntries      int
 	Sender, Receiver string
+	// Interval is how often an intraday report (mt942, camt.052) polls
+	// Financial Data; 0 is DefaultIntradayInterval.
+	Interval time.Duration
 }
 
 // Journal meta keys of the reports engine.
@@ -185,6 +188,9 @@ func (ob *Outbound) pollReports(ctx context.Context, src *reportSource, now time
 	var errs []error
 	for i := range ob.o.Reports {
 		rep := &ob.o.Reports[i]
+		if IntradayFormat(rep.Format) {
+			continue // polled from Financial Data, not statements
+		}
 		since, err := ob.reportSince(rep.Name, now)
 		if err != nil {
 			return n, err
@@ -419,7 +425,7 @@ func (ob *Outbound) redeliverReports(ctx context.Context, connID string, r atlar
 	var paths []string
 	for i := range ob.o.Reports {
 		rep := &ob.o.Reports[i]
-		if only != "" && rep.Name != only {
+		if (only != "" && rep.Name != only) || IntradayFormat(rep.Format) {
 			continue
 		}
 		key := fmt.Sprintf("%s/redeliver/%d", reportKey(rep.Name, r.ID), ob.clock.Now().UnixNano())

@@ -114,11 +114,10 @@
 //     externalId as EndToEndId; an account's reports, ordered by created,
 //     are its statements in order (the next one opens with the previous
 //     closing), which the :28C: numbering relies on. The fake's reports
-//     satisfy all three. The fake does not serve the Financial Data
-//     transactions and balances endpoints: the intraday formats (MT942,
-//     camt.052) that need them are not built yet, and camt.054 notifies a
-//     transaction with the statement that books it (assumed to be as early
-//     as Atlar knows it as booked).
+//     satisfy all three. camt.054 notifies a transaction with the
+//     statement that books it (assumed to be as early as Atlar knows it as
+//     booked); the intraday formats (MT942, camt.052) read the Financial
+//     Data transactions and balances below instead.
 //   - GET /connectivity/v2beta/connections/{cid}/reports/{rid}/bank-statement
 //     (the bank's own file, seed guide "Option 3") answers the file itself
 //     as the body, any content type; the fake's demo bank sends its
@@ -138,6 +137,22 @@
 //     Both value and stringValue may be sent if they agree (the spec's oneOf
 //     strictly forbids that), and value 0 beside a stringValue is read as
 //     "not given", because atlar.Amount always marshals value.
+//   - Financial Data transactions (GET /financial-data/v2/transactions)
+//     and balances (GET /financial-data/v2/accounts/{id|-}/balances) are the
+//     statements' own lines and balances (financial.go): one transaction per
+//     statement line, created when the statement closed; a BOOKED OPEN and
+//     a BOOKED CLOSE balance per statement. Assumed of Atlar: transactions
+//     are listed oldest first; a transaction booking a payment the bridge
+//     submitted carries the payment's externalId as references.endToEndId;
+//     the only time filter is `date` (string or date[eq|gte|lte], the
+//     booking date — the spec has no created/updated filter); mostRecent=true
+//     keeps the newest balance of each account and type. Every fake
+//     transaction is NOT_RECONCILED with no attachedTransactables. The
+//     bridge's intraday reports (internal/outbound/intraday.go) further
+//     assume that a transaction is listed at the latest one day after the
+//     newest booking date already seen (the lookback of each poll), and
+//     that the most recent BOOKED balance read after a listing includes
+//     the transactions listed; both hold in the fake by construction.
 //
 // # Caveats
 //

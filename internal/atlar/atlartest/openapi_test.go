@@ -70,6 +70,8 @@ func TestServer_OpenAPI_Responses(t *testing.T) {
 		{"CreditTransfers", "/payments/v2/credit-transfers", schemaOf(t, doc, "CreditTransfer"), true},
 		{"Batch", batchesPath + "/" + b.ID, &batchSchema, false},
 		{"BatchResults", batchesPath + "/" + b.ID + "/results", schemaOf(t, doc, "BatchResult"), true},
+		{"Transactions", "/financial-data/v2/transactions?limit=500", schemaOf(t, doc, "Transaction"), true},
+		{"Balances", "/financial-data/v2/accounts/-/balances?limit=500", schemaOf(t, doc, "Balance"), true},
 		{"NotFound", "/payments/v2/credit-transfers/external:none", schemaOf(t, doc, "ErrorResponse"), false},
 	}
 	envelope := schemaOf(t, doc, "ListResponse")

@@ -179,6 +179,8 @@ func (s *Server) routes() *http.ServeMux {
 
 	m.HandleFunc("GET /financial-data/v2/accounts", s.handleListAccounts)
 	m.HandleFunc("GET /financial-data/v2/accounts/{id}", s.handleGetAccount)
+	m.HandleFunc("GET /financial-data/v2/accounts/{id}/balances", s.handleListBalances)
+	m.HandleFunc("GET /financial-data/v2/transactions", s.handleListTransactions)
 	m.HandleFunc("GET /payments/v2/external-accounts", s.handleListExternalAccounts)
 	m.HandleFunc("GET /payments/v2/external-accounts/{id}", s.handleGetExternalAccount)
 	m.HandleFunc("GET /payments/v2/counterparties", s.handleListCounterparties)
