@@ -107,6 +107,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 			strings.TrimSpace(string(ssh.MarshalAuthorizedKey(r.erpKey.PublicKey()))))
 	}
 	cfg := fmt.Sprintf(configTemplate, r.url, timeout, r.root, o.Statements) + sftpConf + routesTemplate + o.Extra
+	if o.Statements {
+		cfg += reportsTemplate
+	}
 	r.cfgPath = filepath.Join(r.dir, "config.toml")
 	require.NoError(t, os.WriteFile(r.cfgPath, []byte(cfg), 0o600))
 
@@ -160,6 +163,18 @@ max_poll = "1s"
 [log]
 level = "debug"
 format = "json"
+`
+
+// reportsTemplate renders every statement as MT940 and BAI2 too, so the
+// storms check that a kill while reports are written delivers each once,
+// numbered without gaps.
+const reportsTemplate = `
+[[reports]]
+name = "mt940"
+format = "mt940"
+[[reports]]
+name = "bai2"
+format = "bai2"
 `
 
 const sftpTemplate = `[sftp]

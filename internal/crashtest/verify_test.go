@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -346,6 +348,52 @@ func (r *rig) checkStatements(j *state.Store) {
 	require.Equal(r.t, want, got, "statements in the outbox are those delivered, once each")
 	for _, p := range listFiles(filepath.Join(r.root, "outbox", "results")) {
 		require.False(r.t, strings.HasPrefix(filepath.Base(p), "."), "temp file left in the outbox: %s", p)
+	}
+	for _, name := range []string{"mt940", "bai2"} {
+		r.checkReports(j, name)
+	}
+}
+
+// checkReports: every statement rendered into report name is in its
+// folder once (what the journal delivered, no temp file), and for MT940
+// the :28C: statement numbers of each account run 1, 2, 3… without a gap
+// or a repeat, whatever instant the bridge was killed at.
+func (r *rig) checkReports(j *state.Store, name string) {
+	ds, err := j.Deliveries("rpt/" + name + "/")
+	require.NoError(r.t, err)
+	var want []string
+	for _, d := range ds {
+		require.True(r.t, d.Done, "report delivery %s", d.Key)
+		want = append(want, strings.TrimPrefix(d.Path, "outbox/"+name+"/"))
+	}
+	if stmts, err := j.Deliveries("report/"); err == nil && len(stmts) > 0 {
+		require.NotEmpty(r.t, want, "statements were delivered, so some were rendered as %s", name)
+	}
+	dir := filepath.Join(r.root, "outbox", name)
+	got := listFiles(dir)
+	sort.Strings(want)
+	require.Equal(r.t, want, got, "%s reports in the outbox are those delivered, once each", name)
+	r.t.Logf("%s: %d reports, each delivered once", name, len(got))
+	if name != "mt940" {
+		return
+	}
+	seqs := map[string][]int{}
+	for _, f := range got {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		require.NoError(r.t, err)
+		acct := regexp.MustCompile(`(?m)^:25:(\S+)`).FindSubmatch(data)
+		seq := regexp.MustCompile(`(?m)^:28C:(\d+)`).FindSubmatch(data)
+		require.NotNil(r.t, acct, "%s has :25:", f)
+		require.NotNil(r.t, seq, "%s has :28C:", f)
+		n, err := strconv.Atoi(string(seq[1]))
+		require.NoError(r.t, err)
+		seqs[string(acct[1])] = append(seqs[string(acct[1])], n)
+	}
+	for acct, ns := range seqs {
+		sort.Ints(ns)
+		for i, n := range ns {
+			require.Equal(r.t, i+1, n, "account %s: MT940 statement numbers %v run without gaps or repeats", acct, ns)
+		}
 	}
 }
 
