@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/alert"
@@ -187,4 +188,25 @@ func (a *app) reportHeld(h outbound.HeldReport) {
 // reportReleased resolves the alert of a held report once it is written.
 func (a *app) reportReleased(h outbound.HeldReport) {
 	a.alerts.Resolve("report_held/"+h.Report+"/"+h.ReportID, fmt.Sprintf("statement %s was written to report %s after all", h.ReportID, h.Report))
+}
+
+// checkJournalSize raises journal_large while the journal file is larger
+// than alerts.journal_max_size: a journal that keeps growing fills the
+// disk some day, and every start checks all of it.
+func (a *app) checkJournalSize() {
+	max := int64(a.config().Alerts.JournalMaxSize)
+	if max == 0 {
+		return
+	}
+	info, err := os.Stat(a.lay.StateFile())
+	if err != nil {
+		return
+	}
+	if info.Size() > max {
+		a.alerts.Raise("journal_large", alert.Event{Kind: alert.JournalLarge, Severity: alert.Warning,
+			Message: fmt.Sprintf("the journal %s is %d MiB (alerts.journal_max_size %d MiB): shorten storage.journal_retention or run %s compact while the bridge is stopped",
+				a.lay.StateFile(), info.Size()>>20, max>>20, cmdName())})
+	} else {
+		a.alerts.Resolve("journal_large", fmt.Sprintf("the journal is %d MiB again", info.Size()>>20))
+	}
 }

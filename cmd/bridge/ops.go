@@ -102,6 +102,7 @@ func (a *app) checkAlerts(reported map[string]bool, now time.Time) {
 	stuckAfter, gap := cfg.Alerts.StuckAfter.Duration, cfg.Alerts.StatementGap.Duration
 	stillStuck := map[string]bool{}
 	a.checkDisk()
+	a.checkJournalSize()
 	// One-off file alerts keep their key a day (repeat suppression), not
 	// for the life of the process.
 	for _, p := range []string{alert.FileRejected + "/", alert.FileFailed + "/", "payments/"} {

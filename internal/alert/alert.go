@@ -39,10 +39,11 @@ const (
 	AtlarAuth        = "atlar_auth"
 	DiskLow          = "disk_low"
 	ReportHeld       = "report_held"
+	JournalLarge     = "journal_large"
 )
 
 // Kinds lists every kind, in the order `bridge alerts test` sends them.
-var Kinds = []string{FileRejected, FileFailed, PaymentsRejected, FileStuck, StatementGap, AtlarAuth, DiskLow, ReportHeld}
+var Kinds = []string{FileRejected, FileFailed, PaymentsRejected, FileStuck, StatementGap, AtlarAuth, DiskLow, ReportHeld, JournalLarge}
 
 // Event is one alert message; its JSON is the webhook body.
 type Event struct {

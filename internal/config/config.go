@@ -231,6 +231,10 @@ type Alerts struct {
 	// DiskMinFree raises disk_low when the volume under storage.root has
 	// less free space (default "1GiB"; 0 disables the check).
 	DiskMinFree Size `toml:"disk_min_free"`
+	// JournalMaxSize raises journal_large when state/bridge.db grows past
+	// it (default "2GiB"; 0 disables): time to look at
+	// storage.journal_retention or to compact.
+	JournalMaxSize Size `toml:"journal_max_size"`
 }
 
 // HTTP is the optional health/metrics listener.

@@ -80,10 +80,11 @@ func Default() *Config {
 		Archive: Archive{Retention: D(9600 * time.Hour)},
 		Inbound: Inbound{Workers: 16, ParseBudget: 256 << 20, MaxCSVLine: 1 << 20, MaxCSVFields: 1000, MaxXMLText: 1 << 20},
 		Alerts: Alerts{
-			StuckAfter:   D(15 * time.Minute),
-			StatementGap: D(36 * time.Hour),
-			MaxPerHour:   30,
-			DiskMinFree:  1 << 30,
+			StuckAfter:     D(15 * time.Minute),
+			StatementGap:   D(36 * time.Hour),
+			MaxPerHour:     30,
+			DiskMinFree:    1 << 30,
+			JournalMaxSize: 2 << 30,
 		},
 		Log: Log{Level: LogInfo, Format: LogFormatAuto, MaxSize: 100 << 20, MaxBackups: 10},
 	}
