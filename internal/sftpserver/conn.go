@@ -149,10 +149,14 @@ func subsystemName(payload []byte) string {
 func (s *Server) serveSFTP(ctx context.Context, c *connState, ch ssh.Channel) {
 	sess := newSession(ctx, s, c)
 	bw := newBatchWriter(ch, c)
+	limits := &limitsRequests{}
+	status := newStatusRewriter(bw, s.clientPaths(c.user))
+	status.limits = limits
 	rw := &channelRW{r: bufio.NewReaderSize(ch, channelReadBuffer), w: bw, conn: c, srv: s,
-		status: newStatusRewriter(bw, s.clientPaths(c.user))}
+		status: status, limits: limitsSniffer{reqs: limits}}
 	defer rw.Close()
-	rs := sftp.NewRequestServer(rw, sess.handlers(), sftp.WithRSAllocator())
+	// Reads are answered in full up to what limits@openssh.com announces.
+	rs := sftp.NewRequestServer(rw, sess.handlers(), sftp.WithRSAllocator(), sftp.WithRSMaxTxPacket(limitsMaxRead))
 	if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
 		s.log.Debug("sftp session ended", "user", c.user.Name, "remote", c.remote, "err", err.Error())
 	}
@@ -169,6 +173,7 @@ type channelRW struct {
 	conn   *connState
 	srv    *Server
 	in     packetCounter
+	limits limitsSniffer // notes limits@openssh.com requests (sftplimits.go)
 }
 
 func (rw *channelRW) Read(p []byte) (int, error) {
@@ -178,6 +183,7 @@ func (rw *channelRW) Read(p []byte) (int, error) {
 		if started, _ := rw.in.feed(p[:n]); started > 0 {
 			rw.conn.requests.Add(int64(started))
 		}
+		rw.limits.feed(p[:n])
 	}
 	return n, err
 }

@@ -182,6 +182,9 @@ type statusRewriter struct {
 	// per write, and the writer below copies what it is given.
 	spare []byte
 	pass  bool // the current packet passes through
+	// limits, when set, has the version answer announce limits@openssh.com
+	// and answers its requests (sftplimits.go).
+	limits *limitsRequests
 }
 
 func newStatusRewriter(out io.Writer, paths clientPaths) *statusRewriter {
@@ -194,7 +197,7 @@ func (w *statusRewriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		switch {
-		case w.left == 0 && !w.pass && w.hold == nil && len(w.head) == 0 && len(p) >= 5 && (p[4] != sshFxpStatus || binary.BigEndian.Uint32(p) > maxStatusPacket):
+		case w.left == 0 && !w.pass && w.hold == nil && len(w.head) == 0 && len(p) >= 5 && (!w.heldType(p[4]) || binary.BigEndian.Uint32(p) > maxStatusPacket):
 			// Fast path for everything but status answers, header and all
 			// in p: one write, as pkg/sftp made it (downloads stay at two
 			// writes per data answer).
@@ -222,7 +225,7 @@ func (w *statusRewriter) Write(p []byte) (int, error) {
 				return 0, errEmptyPacket // pkg/sftp never sends one
 			}
 			w.left = length - 1
-			if w.head[4] == sshFxpStatus && length <= maxStatusPacket {
+			if w.heldType(w.head[4]) && length <= maxStatusPacket {
 				w.hold = append(w.spare[:0], w.head...)
 			} else {
 				w.pass = true
@@ -265,7 +268,7 @@ func (w *statusRewriter) finish() error {
 	if held == nil {
 		return nil
 	}
-	_, err := w.out.Write(rewriteStatus(held, w.paths.text))
+	_, err := w.out.Write(w.rewriteAnswer(held))
 	if cap(held) <= maxStatusPacket {
 		w.spare = held[:0]
 	}
