@@ -52,6 +52,7 @@ func cmdDoctor(ctx context.Context, env *cmdEnv, args []string) error {
 	d.folders(cfg)
 	d.leases(cfg)
 	d.journal(cfg)
+	d.journalFS(cfg)
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	if d.placeholders(cfg) {
@@ -217,4 +218,16 @@ func (d *doctor) atlar(ctx context.Context, cfg *config.Config, online bool) {
 			d.fail("route %s: source_account_id %s does not exist in Atlar", r.Name, r.SourceAccountID)
 		}
 	}
+}
+
+// journalFS says whether the journal's file system can be trusted with the
+// lock that keeps a standby from running beside the active instance.
+func (d *doctor) journalFS(cfg *config.Config) {
+	dir := filepath.Join(cfg.Storage.Root, layout.StateDir)
+	if kind := networkFS(dir); kind != "" {
+		d.warn("journal folder %s is on %s: its file lock may not reach other hosts; run one bridge at a time "+
+			"(no second active, no --standby on another host) unless that file system's locks are known to work across hosts", dir, kind)
+		return
+	}
+	d.ok("journal folder %s is on a local file system (its lock keeps a standby waiting)", dir)
 }
