@@ -5,10 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/atomicfile"
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/stretchr/testify/assert"
@@ -108,12 +111,13 @@ func TestWorld_ResultsPerOutcome(t *testing.T) {
 			}
 		})
 	}
-	// The loop is idle with nothing left to write: a sweep writes
-	// nothing again.
+	// Outputs written on the feed leave their files marked changed; the
+	// minute's sweep settles them (their marks go) and writes nothing
+	// again.
 	before := w.outbox()
-	w.waitTimers(1)
+	require.NotEmpty(t, changed(t, w.store))
 	w.clock.Advance(time.Minute)
-	require.NoError(t, w.ob.WriteResults(context.Background()))
+	w.eventually(func() bool { return len(changed(t, w.store)) == 0 }, "the sweep")
 	assert.Equal(t, before, w.outbox())
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -137,7 +141,7 @@ func TestWorld_OutboxWriteFailure(t *testing.T) {
 			},
 			fix: func(t *testing.T, dir string) {
 				require.NoError(t, os.Remove(dir))
-				require.NoError(t, os.Mkdir(dir, 0o750))
+				require.NoError(t, os.MkdirAll(dir, 0o750)) // the loop may be at it too
 			}},
 		{name: "folder on a share that is gone",
 			break_: func(t *testing.T, dir string) {
@@ -146,7 +150,7 @@ func TestWorld_OutboxWriteFailure(t *testing.T) {
 			},
 			fix: func(t *testing.T, dir string) {
 				require.NoError(t, os.Remove(dir))
-				require.NoError(t, os.Mkdir(dir, 0o750))
+				require.NoError(t, os.MkdirAll(dir, 0o750)) // the loop may be at it too
 			}},
 		{name: "read-only folder",
 			break_: func(t *testing.T, dir string) {
@@ -168,17 +172,34 @@ func TestWorld_OutboxWriteFailure(t *testing.T) {
 				Problems: []state.Problem{{Message: "bad"}}}, "")
 			w.eventually(func() bool { return strings.Contains(w.logs.String(), `msg="write results"`) }, "the failure reported")
 			// Sweep ticker + retry timer: the loop waits to try again.
-			w.waitTimers(2)
+			// (A round the feed started leaves one retry timer more, so
+			// this is at least idle once; the counts below do not
+			// depend on it.)
 			for range 3 {
-				w.clock.Advance(resultsRetry)
 				w.waitTimers(2)
+				w.clock.Advance(resultsRetry)
 			}
-			assert.Equal(t, 1, strings.Count(w.logs.String(), `level=ERROR msg="write results"`), "repeated failures within a minute are not logged again:\n%s", w.logs)
+			errorLogs := func() [][]string { return failureReport.FindAllStringSubmatch(w.logs.String(), -1) }
+			w.waitTimers(2)
+			assert.Len(t, errorLogs(), 1, "repeated failures within a minute are not logged again:\n%s", w.logs)
+			w.clock.Advance(time.Minute)
+			w.eventually(func() bool { return len(errorLogs()) == 2 }, "the failure reported again a minute on")
+			held, err := strconv.Atoi(errorLogs()[1][1])
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, held, 3, "the retries every %s were held back from the log", resultsRetry)
 			assert.Empty(t, w.results())
 
 			tc.fix(t, dir)
-			w.clock.Advance(resultsRetry)
-			w.eventually(func() bool { return strings.Contains(w.logs.String(), "results written again after errors") }, "recovery")
+			// Whichever timer the loop waits on now (a round may have
+			// been under way while the folder was fixed), moving the
+			// clock on reaches it.
+			w.eventually(func() bool {
+				if strings.Contains(w.logs.String(), "results written again after errors") {
+					return true
+				}
+				w.clock.Advance(resultsRetry)
+				return false
+			}, "recovery")
 			assert.Equal(t, []string{"ack.xml"}, suffixes(w.results(), "pay.xml"), "%v\n%s", w.outbox(), w.logs)
 			f, err := w.store.Get("A")
 			require.NoError(t, err)
@@ -196,6 +217,10 @@ type failingPuts struct {
 
 var errDied = errors.New("died")
 
+// failureReport is the results writer's error log line; group 1 is how
+// many failed rounds it held back since the previous one.
+var failureReport = regexp.MustCompile(`level=ERROR msg="write results" .*failures_since_last_report=(\d+)`)
+
 func (j *failingPuts) PutDelivery(d *state.Delivery) error {
 	j.puts++
 	if j.failFrom > 0 && j.puts >= j.failFrom {
@@ -212,11 +237,16 @@ func TestWorld_RestartResumes(t *testing.T) {
 	tests := []struct {
 		name     string
 		failFrom int // 0: outbound did not run at all
+		// What the stop left: a temp file without its intent, a file in
+		// place with its delivery pending, outputs recorded.
+		temps, pending, recorded int
 	}{
 		{name: "journaled while stopped"},
-		{name: "died before the intent", failFrom: 1},
-		{name: "died before recording done", failFrom: 2},
-		{name: "died after the first output", failFrom: 3},
+		// A file's outputs are tried in turn even after one failed, so
+		// every later one leaves its temp file too.
+		{name: "died before the intent", failFrom: 1, temps: 3},
+		{name: "died before recording done", failFrom: 2, temps: 2, pending: 1},
+		{name: "died after the first output", failFrom: 3, temps: 2, recorded: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -231,6 +261,18 @@ func TestWorld_RestartResumes(t *testing.T) {
 			if tc.failFrom > 0 {
 				w.build(false)
 				require.ErrorIs(t, w.ob.WriteResults(context.Background()), errDied)
+				temps := 0
+				for _, name := range w.names(w.lay.Results()) {
+					if atomicfile.IsTemp(name) {
+						temps++
+					}
+				}
+				pending, err := w.store.PendingDeliveries()
+				require.NoError(t, err)
+				f, err := w.store.Get("A")
+				require.NoError(t, err)
+				assert.Equal(t, []int{tc.temps, tc.pending, tc.recorded}, []int{temps, len(pending), len(f.Outputs)},
+					"temps, pending deliveries, outputs recorded when it stopped")
 				w.o.Wrap = nil
 				w.restart(true)
 			} else {
