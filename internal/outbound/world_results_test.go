@@ -213,6 +213,16 @@ func TestWorld_OutboxWriteFailure(t *testing.T) {
 type failingPuts struct {
 	*state.Store
 	puts, failFrom int
+	// failRecord fails recording an output written (File.Outputs), as
+	// if the bridge died between the delivery and that record.
+	failRecord bool
+}
+
+func (j *failingPuts) Update(id, note string, fn func(f *state.File) error) (*state.File, error) {
+	if j.failRecord && strings.HasPrefix(note, "wrote ") {
+		return nil, errDied
+	}
+	return j.Store.Update(id, note, fn)
 }
 
 var errDied = errors.New("died")
@@ -237,6 +247,8 @@ func TestWorld_RestartResumes(t *testing.T) {
 	tests := []struct {
 		name     string
 		failFrom int // 0: outbound did not run at all
+		// failRecord: died after each delivery, before recording it.
+		failRecord bool
 		// What the stop left: a temp file without its intent, a file in
 		// place with its delivery pending, outputs recorded.
 		temps, pending, recorded int
@@ -247,18 +259,17 @@ func TestWorld_RestartResumes(t *testing.T) {
 		{name: "died before the intent", failFrom: 1, temps: 3},
 		{name: "died before recording done", failFrom: 2, temps: 2, pending: 1},
 		{name: "died after the first output", failFrom: 3, temps: 2, recorded: 1},
+		{name: "died before recording the outputs", failRecord: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var fj *failingPuts
 			w := newOBWorld(t, obOptions{Wrap: func(s *state.Store) Journal {
-				fj = &failingPuts{Store: s, failFrom: tc.failFrom}
-				return fj
+				return &failingPuts{Store: s, failFrom: tc.failFrom, failRecord: tc.failRecord}
 			}})
 			w.create(&state.File{ID: "A", Route: "sepa", Format: "pain001", Name: "pay.xml", State: state.Completed,
 				Batches:  []state.Batch{{ID: "b", Count: 1, ResultsRead: true}},
 				Payments: []state.Payment{payment(1, "EXECUTED")}}, "")
-			if tc.failFrom > 0 {
+			if tc.failFrom > 0 || tc.failRecord {
 				w.build(false)
 				require.ErrorIs(t, w.ob.WriteResults(context.Background()), errDied)
 				temps := 0
