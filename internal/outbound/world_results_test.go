@@ -378,3 +378,36 @@ func TestWorld_ResultBaseCollision(t *testing.T) {
 		})
 	}
 }
+
+// TestWorld_RoutesReloaded: a config reload (SetRoutes) changes the
+// results of the files settled after it, not of those settled before.
+func TestWorld_RoutesReloaded(t *testing.T) {
+	w := newOBWorld(t, obOptions{})
+	w.build(true)
+	completed := func(id string) *state.File {
+		return &state.File{ID: id, Route: "xmlonly", Format: "pain001", Name: id + ".xml", State: state.Completed,
+			Batches: []state.Batch{{ID: "b", Count: 1, ResultsRead: true}}, Payments: []state.Payment{payment(1, "EXECUTED")}}
+	}
+	outputs := func(id string, n int) func() bool {
+		return func() bool {
+			f, err := w.store.Get(id)
+			return err == nil && len(f.Outputs) == n
+		}
+	}
+	w.create(completed("A"), "")
+	w.eventually(outputs("A", 2), "A's ack and result.xml")
+	// Until a sweep settles it, A is still in view, and a reload would
+	// apply to it too; settled, it is not read again.
+	w.clock.Advance(time.Minute)
+	w.eventually(func() bool { return len(changed(t, w.store)) == 0 }, "the sweep")
+
+	routes := append([]Route(nil), obRoutes...)
+	routes[2].Results = []string{"pain002", "csv"}
+	w.ob.SetRoutes(routes)
+	w.create(completed("B"), "")
+	w.eventually(outputs("B", 3), "B's ack, result.xml and result.csv")
+
+	results := w.results()
+	assert.Equal(t, []string{"ack.xml", "result.xml"}, suffixes(results, "A.xml"))
+	assert.Equal(t, []string{"ack.xml", "result.csv", "result.xml"}, suffixes(results, "B.xml"))
+}

@@ -129,6 +129,10 @@ func TestWorld_StatementsLoop(t *testing.T) {
 	at = w.clock.Now().UTC().Format(time.RFC3339)
 	w.eventually(func() bool { return lastPoll() == at }, "the poll on the interval")
 	assert.Len(t, w.names(w.lay.Statements()), n, "nothing delivered twice")
+	// Each account's last delivery time feeds the statement-gap alert.
+	accounts, err := w.store.MetaPrefix(MetaStatementAccount)
+	require.NoError(t, err)
+	assert.Len(t, accounts, len(w.fake.Accounts()), "%v", accounts)
 	w.mu.Lock()
 	assert.Equal(t, n, w.delivered["statement"])
 	w.mu.Unlock()
