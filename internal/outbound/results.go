@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atlarbridge/bridge/internal/atomicfile"
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/state"
 	"golang.org/x/sync/errgroup"
@@ -272,8 +271,15 @@ func baseMetaKey(plain string) string { return "resultbase/" + plain }
 // it has outputs to come.
 func (ob *Outbound) baseTaken(f *state.File, plain string) (bool, error) {
 	for _, sfx := range suffix {
-		if atomicfile.Exists(filepath.Join(ob.lay.Results(), plain+"."+sfx)) {
+		// Not atomicfile.Exists: a folder that cannot be read now (gone,
+		// not a folder, no permission) must fail this write, to be tried
+		// again, and not give the input the alternative name for good.
+		_, err := os.Lstat(filepath.Join(ob.lay.Results(), plain+"."+sfx))
+		switch {
+		case err == nil:
 			return true, nil
+		case !errors.Is(err, os.ErrNotExist):
+			return false, fmt.Errorf("result name %s: %w", plain, err)
 		}
 	}
 	holder, ok, err := ob.j.GetMeta(baseMetaKey(plain))
