@@ -221,9 +221,29 @@ func plainBase(f *state.File) string {
 }
 
 // altBase is the base when the plain one is taken: the file id makes it
-// unique.
+// unique, and a retry's attempt number sets it apart from the earlier
+// attempt's files.
 func altBase(f *state.File) string {
-	return layout.FitName(f.Name, layout.MaxNameBytes-len(f.ID)-1-longestSuffix) + "." + f.ID
+	id := f.ID
+	if f.Attempt > 0 {
+		id = fmt.Sprintf("%s-%d", f.ID, f.Attempt)
+	}
+	return layout.FitName(f.Name, layout.MaxNameBytes-len(id)-1-longestSuffix) + "." + id
+}
+
+// newAttempt reports whether f is a retry that has no output yet: its
+// files get a base of their own, chosen afresh, since the earlier
+// attempt's may still lie in the outbox under the old one.
+func newAttempt(f *state.File) bool {
+	if f.Attempt == 0 {
+		return false
+	}
+	for k := range f.Outputs {
+		if strings.HasSuffix(k, fmt.Sprintf("#%d", f.Attempt)) {
+			return false
+		}
+	}
+	return true
 }
 
 // resultBase is the one base name every result file of f shares
@@ -233,10 +253,10 @@ func altBase(f *state.File) string {
 // chosen at f's first output and journaled, so that an ERP matching files
 // by name never gets one route's ack beside another route's result.
 func (ob *Outbound) resultBase(f *state.File) (string, error) {
-	if f.ResultBase != "" {
+	if f.ResultBase != "" && !newAttempt(f) {
 		return f.ResultBase, nil
 	}
-	if base, ok, err := ob.deliveredBase(f); err != nil || ok {
+	if base, ok, err := ob.deliveredBase(f); f.ResultBase == "" && (err != nil || ok) {
 		// Written before bases were journaled: keep what the ERP has.
 		return base, err
 	}
