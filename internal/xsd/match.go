@@ -15,6 +15,16 @@ import (
 type matcher struct {
 	root *mnode // nil: regexp only
 	re   *regexp.Regexp
+	// flat is the pattern as a run of segments when it is one (nil
+	// otherwise): a faster path for root's language.
+	flat []segment
+}
+
+// segment is a character class and the numbers of characters of it the
+// pattern allows in a row, as a set (bit n: n characters).
+type segment struct {
+	class *mnode
+	lens  uint64
 }
 
 type mop uint8
@@ -70,7 +80,140 @@ func compilePattern(goPattern string) *matcher {
 		panic(err)
 	}
 	m.root = build(re.Simplify())
+	if m.root != nil {
+		m.flat = flatten(re)
+	}
 	return m
+}
+
+// flatten returns re (as parsed, before Simplify expands its counted
+// repetitions) as segments of which all but the last have one length —
+// [A-Z]{2}[0-9]{2}[a-zA-Z0-9]{1,30} (IBAN), [A-Z]{3} (currency), a BIC's
+// [A-Z]{6}…([A-Z0-9]{3}){0,1} — or nil for any other shape. Such a pattern
+// has one way to split a value, so matching is one walk over it with no
+// set of positions to keep.
+func flatten(re *syntax.Regexp) []segment {
+	var segs []segment
+	var add func(re *syntax.Regexp) bool
+	add = func(re *syntax.Regexp) bool {
+		switch re.Op {
+		case syntax.OpConcat:
+			for _, sub := range re.Sub {
+				if !add(sub) {
+					return false
+				}
+			}
+			return true
+		case syntax.OpCapture:
+			return add(re.Sub[0])
+		case syntax.OpBeginText, syntax.OpEndText, syntax.OpEmptyMatch:
+			return true
+		case syntax.OpLiteral:
+			for _, r := range re.Rune {
+				if !addSeg(&segs, segment{class: classOf([]rune{r, r}), lens: 1 << 1}) {
+					return false
+				}
+			}
+			return true
+		}
+		seg, ok := segmentOf(re)
+		return ok && addSeg(&segs, seg)
+	}
+	if !add(re) || len(segs) == 0 {
+		return nil
+	}
+	return segs
+}
+
+// addSeg appends seg unless the segment before it varies in length.
+func addSeg(segs *[]segment, seg segment) bool {
+	if n := len(*segs); n > 0 && bits.OnesCount64((*segs)[n-1].lens) != 1 {
+		return false
+	}
+	*segs = append(*segs, seg)
+	return true
+}
+
+// segmentOf returns re as one segment: a class, an alternation of
+// classes, or a repetition of a segment of one length.
+func segmentOf(re *syntax.Regexp) (segment, bool) {
+	switch re.Op {
+	case syntax.OpCharClass:
+		return segment{class: classOf(re.Rune), lens: 1 << 1}, true
+	case syntax.OpLiteral:
+		if len(re.Rune) == 1 && re.Flags&syntax.FoldCase == 0 {
+			return segment{class: classOf([]rune{re.Rune[0], re.Rune[0]}), lens: 1 << 1}, true
+		}
+	case syntax.OpCapture:
+		return segmentOf(re.Sub[0])
+	case syntax.OpAlternate:
+		var pairs []rune
+		for _, sub := range re.Sub {
+			if sub.Op != syntax.OpCharClass {
+				return segment{}, false
+			}
+			pairs = append(pairs, sub.Rune...)
+		}
+		return segment{class: classOf(pairs), lens: 1 << 1}, true
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+		inner, ok := segmentOf(re.Sub[0])
+		if !ok || bits.OnesCount64(inner.lens) != 1 {
+			return segment{}, false
+		}
+		k := bits.TrailingZeros64(inner.lens)
+		lo, hi := re.Min, re.Max
+		switch re.Op {
+		case syntax.OpStar:
+			lo, hi = 0, -1
+		case syntax.OpPlus:
+			lo, hi = 1, -1
+		case syntax.OpQuest:
+			lo, hi = 0, 1
+		}
+		if k == 0 {
+			return segment{}, false
+		}
+		var lens uint64
+		for i := lo; (hi < 0 || i <= hi) && i*k <= 63; i++ {
+			lens |= 1 << (i * k)
+		}
+		if lens == 0 {
+			return segment{}, false
+		}
+		return segment{class: inner.class, lens: lens}, true
+	}
+	return segment{}, false
+}
+
+// matchFlat is match for a pattern of segments: each but the last takes
+// its one length, the last takes the rest.
+func matchFlat(segs []segment, s []byte) bool {
+	i := 0
+	for k := range segs {
+		seg := &segs[k]
+		last := k == len(segs)-1
+		want := bits.TrailingZeros64(seg.lens)
+		n := 0
+		for i < len(s) && (last || n < want) {
+			if b := s[i]; b < utf8.RuneSelf {
+				if seg.class.ascii[b/64]&(1<<(b%64)) == 0 {
+					return false
+				}
+				i++
+			} else {
+				r, size := utf8.DecodeRune(s[i:])
+				if !seg.class.has(r) {
+					return false
+				}
+				i += size
+			}
+			n++
+		}
+		if n > 63 || seg.lens&(1<<n) == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // build turns a parsed regexp into an mnode tree, or nil where it uses
@@ -195,6 +338,9 @@ func (n *mnode) classRun(c *mnode, s []byte, from uint64) uint64 {
 func (m *matcher) match(s []byte) bool {
 	if m.root == nil || len(s) > 63 {
 		return m.re.Match(s)
+	}
+	if m.flat != nil {
+		return matchFlat(m.flat, s)
 	}
 	return m.root.ends(s, 1)&(1<<len(s)) != 0
 }

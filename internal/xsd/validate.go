@@ -42,7 +42,11 @@ type Step struct {
 // report for each violation. The zero Validator is not usable: see New.
 type Validator struct {
 	s *Schema
-	m []*matcher
+	// ns is the target namespace: the Schema's string until an element
+	// in it is seen, then the reader's copy of it (readers intern names,
+	// and equal string pointers compare without reading the bytes).
+	ns string
+	m  []*matcher
 	// lastMatch is, per pattern, the last value that matched it.
 	lastMatch [][]byte
 	// lastReq is, per type, the index of its last required particle (-1
@@ -74,7 +78,16 @@ type vframe struct {
 // (valid until it returns).
 func New(s *Schema, report func(*Error)) *Validator {
 	m, lastReq := s.compiled()
-	return &Validator{s: s, m: m, lastReq: lastReq, report: report, lastMatch: make([][]byte, len(m))}
+	return &Validator{s: s, ns: s.Namespace, m: m, lastReq: lastReq, report: report, lastMatch: make([][]byte, len(m))}
+}
+
+// inNS reports whether an element name's namespace is the schema's.
+func (v *Validator) inNS(space string) bool {
+	if space != v.ns {
+		return false
+	}
+	v.ns = space
+	return true
 }
 
 // Depth is the number of open elements.
@@ -155,7 +168,7 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 	t := &v.s.Types[top.typ]
 	switch t.Kind {
 	case Sequence:
-		in := name.Space == v.s.Namespace
+		in := v.inNS(name.Space)
 		for pos := int(top.pos); pos < len(t.Children); pos++ {
 			p := &t.Children[pos]
 			count, alt := 0, -1
@@ -198,7 +211,7 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 	case Choice:
 		if top.chosen {
 			p := &t.Children[top.pos]
-			if p.Name == name.Local && name.Space == v.s.Namespace && (p.Max == Unbounded || int(top.count) < p.Max) {
+			if p.Name == name.Local && v.inNS(name.Space) && (p.Max == Unbounded || int(top.count) < p.Max) {
 				top.count++
 				return p.Type
 			}
@@ -207,7 +220,7 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 		}
 		for pos := range t.Children {
 			p := &t.Children[pos]
-			if p.Type == Wildcard || p.Name == name.Local && name.Space == v.s.Namespace {
+			if p.Type == Wildcard || p.Name == name.Local && v.inNS(name.Space) {
 				top.pos, top.count, top.chosen = int32(pos), 1, true
 				return p.Type
 			}
@@ -223,7 +236,7 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 // has count occurrences so far (of alternative alt, for a nested choice),
 // and returns its type and the alternative.
 func (v *Validator) fits(p *Particle, name xml.Name, count, alt int) (int, int, bool) {
-	in := name.Space == v.s.Namespace
+	in := v.inNS(name.Space)
 	if p.Group == nil {
 		if (p.Type == Wildcard || in && p.Name == name.Local) && (p.Max == Unbounded || count < p.Max) {
 			return p.Type, -1, true

@@ -79,7 +79,7 @@ func TestMatcher_AgreesWithRegexp(t *testing.T) {
 	require.NotEmpty(t, xsds)
 	attr := regexp.MustCompile(`<xs:pattern value="([^"]*)"`)
 	rnd := rand.New(rand.NewPCG(1, 2))
-	patterns := 0
+	patterns, flat := 0, 0
 	for _, f := range xsds {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
@@ -107,9 +107,75 @@ func TestMatcher_AgreesWithRegexp(t *testing.T) {
 				}
 				assert.Equal(t, mt.re.MatchString(str), mt.match([]byte(str)), "pattern %q on %q", v.V, str)
 			}
+			if mt.flat == nil {
+				continue
+			}
+			// The flat path, on values built from its segments (most
+			// random strings above fail on the first character) and on
+			// those values with one character changed, added or dropped;
+			// the set-of-positions simulation must agree too.
+			flat++
+			for range 300 {
+				str := sampleFlat(rnd, mt.flat, alphabet)
+				assert.Equal(t, mt.re.MatchString(str), mt.match([]byte(str)), "flat pattern %q on %q", v.V, str)
+				if len(str) <= 63 {
+					assert.Equal(t, mt.re.MatchString(str), mt.root.ends([]byte(str), 1)&(1<<len(str)) != 0, "simulated pattern %q on %q", v.V, str)
+				}
+			}
 		}
 	}
-	t.Logf("%d patterns from %d XSDs", patterns, len(xsds))
+	t.Logf("%d patterns from %d XSDs, %d flat", patterns, len(xsds), flat)
+	// The codes and identifiers every payment carries take the flat path.
+	for _, p := range []string{"[A-Z]{3,3}", "[A-Z]{2,2}[0-9]{2,2}[a-zA-Z0-9]{1,30}", "[A-Z]{6,6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3,3}){0,1}", "[A-Z]{2,2}", "[0-9]{1,15}"} {
+		goPat, err := TranslatePattern(p)
+		require.NoError(t, err)
+		assert.NotNil(t, compilePattern(goPat).flat, "%s is flat", p)
+	}
+}
+
+// sampleFlat returns a value the segments allow, sometimes with one
+// character changed, added or dropped.
+var classMembers = map[*mnode][]rune{}
+
+func sampleFlat(rnd *rand.Rand, segs []segment, alphabet []rune) string {
+	var s []rune
+	for _, seg := range segs {
+		var lens []int
+		for n := range 64 {
+			if seg.lens&(1<<n) != 0 {
+				lens = append(lens, n)
+			}
+		}
+		n := lens[rnd.IntN(len(lens))]
+		members := classMembers[seg.class]
+		if members == nil {
+			for r := rune(0); r < 0x3100; r++ {
+				if seg.class.has(r) {
+					members = append(members, r)
+				}
+			}
+			if len(members) == 0 {
+				members = []rune{'A'} // a class of only higher code points: values fail
+			}
+			classMembers[seg.class] = members
+		}
+		for range n {
+			s = append(s, members[rnd.IntN(len(members))])
+		}
+	}
+	switch i := rnd.IntN(len(s) + 1); rnd.IntN(4) {
+	case 0:
+		if i < len(s) {
+			s[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+	case 1:
+		s = append(s[:i], append([]rune{alphabet[rnd.IntN(len(alphabet))]}, s[i:]...)...)
+	case 2:
+		if i < len(s) {
+			s = append(s[:i], s[i+1:]...)
+		}
+	}
+	return string(s)
 }
 
 func TestSimpleValues(t *testing.T) {
