@@ -47,9 +47,23 @@ type mnode struct {
 
 var compileMu sync.Mutex
 
-// compiled returns the schema's compiled patterns and, per type, the index
-// of its last required particle.
-func (s *Schema) compiled() ([]*matcher, []int) {
+// typeInfo is what the Validator looks up about a type on every token,
+// packed small: the Types slice's 80-byte entries spread over many cache
+// lines.
+type typeInfo struct {
+	kind     Kind
+	hasAttrs bool
+	simple   int32 // Simple: index into Schema.Simples
+	lastReq  int32 // Sequence: index of the last required particle, -1 none
+	// reqBefore[i] is the number of required particles before Children[i]
+	// (Sequence): whether the particles an element skips were all
+	// optional is one subtraction.
+	reqBefore []int32
+}
+
+// compiled returns the schema's compiled patterns and, per type, its
+// typeInfo.
+func (s *Schema) compiled() ([]*matcher, []typeInfo) {
 	compileMu.Lock()
 	defer compileMu.Unlock()
 	if s.matchers == nil {
@@ -57,18 +71,21 @@ func (s *Schema) compiled() ([]*matcher, []int) {
 		for i, p := range s.Patterns {
 			ms[i] = compilePattern(p.Go)
 		}
-		last := make([]int, len(s.Types))
+		info := make([]typeInfo, len(s.Types))
 		for i, t := range s.Types {
-			last[i] = -1
+			info[i] = typeInfo{kind: t.Kind, hasAttrs: len(t.Attrs) > 0, simple: int32(t.Simple), lastReq: -1,
+				reqBefore: make([]int32, len(t.Children)+1)}
 			for j := range t.Children {
+				info[i].reqBefore[j+1] = info[i].reqBefore[j]
 				if !satisfied(&t.Children[j], 0) {
-					last[i] = j
+					info[i].lastReq = int32(j)
+					info[i].reqBefore[j+1]++
 				}
 			}
 		}
-		s.matchers, s.lastReq = ms, last
+		s.matchers, s.info = ms, info
 	}
-	return s.matchers, s.lastReq
+	return s.matchers, s.info
 }
 
 // compilePattern panics on a pattern that does not compile: the generator

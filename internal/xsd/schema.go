@@ -61,7 +61,7 @@ type Schema struct {
 	Patterns  []Pattern
 
 	matchers []*matcher // compiled Patterns, built on first use
-	lastReq  []int
+	info     []typeInfo
 }
 
 // Type is a complex type, or a simple type used as an element's type.

@@ -49,15 +49,14 @@ type Validator struct {
 	m  []*matcher
 	// lastMatch is, per pattern, the last value that matched it.
 	lastMatch [][]byte
-	// lastReq is, per type, the index of its last required particle (-1
-	// none): what End must check.
-	lastReq []int
-	report  func(*Error)
-	stack   []vframe
-	text    []byte
-	abuf    []byte // an attribute's value
-	err     Error  // reused for reports: report must not keep it
-	path    []Step
+	// info is, per type, what Start, Text and End look up.
+	info   []typeInfo
+	report func(*Error)
+	stack  []vframe
+	text   []byte
+	abuf   []byte // an attribute's value
+	err    Error  // reused for reports: report must not keep it
+	path   []Step
 	// Errors counts the violations reported.
 	Errors int
 }
@@ -65,6 +64,7 @@ type Validator struct {
 type vframe struct {
 	name    string
 	typ     int32 // Wildcard: skip the content
+	kind    Kind  // the type's, Empty for Wildcard
 	pos     int32 // the particle being filled
 	count   int32 // its occurrences so far
 	textAt  int32
@@ -77,8 +77,8 @@ type vframe struct {
 // New returns a Validator for one document; report gets each violation
 // (valid until it returns).
 func New(s *Schema, report func(*Error)) *Validator {
-	m, lastReq := s.compiled()
-	return &Validator{s: s, ns: s.Namespace, m: m, lastReq: lastReq, report: report, lastMatch: make([][]byte, len(m))}
+	m, info := s.compiled()
+	return &Validator{s: s, ns: s.Namespace, m: m, info: info, report: report, lastMatch: make([][]byte, len(m))}
 }
 
 // inNS reports whether an element name's namespace is the schema's.
@@ -145,20 +145,24 @@ func (v *Validator) Start(name xml.Name, attrs []xml.Attr, line int) {
 	// Same-named siblings are the occurrences of one particle (the
 	// numbering is for messages only).
 	v.push(name.Local, typ, int(top.count))
-	if typ != Wildcard && (len(attrs) > 0 || len(v.s.Types[typ].Attrs) > 0) {
+	if typ != Wildcard && (len(attrs) > 0 || v.info[typ].hasAttrs) {
 		v.attrs(attrs, line)
 	}
 }
 
 func (v *Validator) push(name string, typ, index int) {
+	kind := Empty
+	if typ != Wildcard {
+		kind = v.info[typ].kind
+	}
 	if len(v.stack) < cap(v.stack) {
 		v.stack = v.stack[:len(v.stack)+1]
 		f := &v.stack[len(v.stack)-1]
-		f.name, f.typ, f.pos, f.count, f.textAt, f.index, f.alt, f.chosen, f.textBad =
-			name, int32(typ), 0, 0, int32(len(v.text)), int32(max(index, 1)), -1, false, false
+		f.name, f.typ, f.kind, f.pos, f.count, f.textAt, f.index, f.alt, f.chosen, f.textBad =
+			name, int32(typ), kind, 0, 0, int32(len(v.text)), int32(max(index, 1)), -1, false, false
 		return
 	}
-	v.stack = append(v.stack, vframe{name: name, typ: int32(typ), textAt: int32(len(v.text)), index: int32(max(index, 1)), alt: -1})
+	v.stack = append(v.stack, vframe{name: name, typ: int32(typ), kind: kind, textAt: int32(len(v.text)), index: int32(max(index, 1)), alt: -1})
 }
 
 // child advances the content model of top over a child element and
@@ -191,8 +195,10 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 					continue
 				}
 			}
-			// The particles passed over must have been optional.
-			if pos > int(top.pos)+1 || pos == int(top.pos)+1 && !satisfied(&t.Children[top.pos], int(top.count)) {
+			// The particles passed over must have been optional: the one
+			// being filled by its count, the others by the table.
+			if rb := v.info[top.typ].reqBefore; pos > int(top.pos) &&
+				(!satisfied(&t.Children[top.pos], int(top.count)) || rb[pos] > rb[top.pos+1]) {
 				for q := int(top.pos); q < pos; q++ {
 					c := 0
 					if q == int(top.pos) {
@@ -352,7 +358,7 @@ func (v *Validator) Text(b []byte, line int) {
 	if top.typ == Wildcard {
 		return
 	}
-	if v.s.Types[top.typ].Kind == Simple {
+	if top.kind == Simple {
 		if top.textBad {
 			return
 		}
@@ -382,18 +388,18 @@ func (v *Validator) Text(b []byte, line int) {
 func (v *Validator) End(line int) {
 	top := &v.stack[len(v.stack)-1]
 	if top.typ != Wildcard {
-		t := &v.s.Types[top.typ]
-		switch t.Kind {
+		switch top.kind {
 		case Simple:
 			if top.textBad {
 				break // too long, reported
 			}
 			val := v.text[top.textAt:]
-			if exp, ok := v.simple(&v.s.Simples[t.Simple], val); !ok {
+			if exp, ok := v.simple(&v.s.Simples[v.info[top.typ].simple], val); !ok {
 				v.fail(line, false, "", string(val), exp)
 			}
 		case Sequence:
-			for pos := int(top.pos); pos <= v.lastReq[top.typ]; pos++ {
+			t := &v.s.Types[top.typ]
+			for pos := int(top.pos); pos <= int(v.info[top.typ].lastReq); pos++ {
 				c := 0
 				if pos == int(top.pos) {
 					c = int(top.count)
@@ -403,6 +409,7 @@ func (v *Validator) End(line int) {
 				}
 			}
 		case Choice:
+			t := &v.s.Types[top.typ]
 			switch {
 			case !top.chosen && len(t.Children) > 0:
 				v.failChild(line, true, t.Children[0].Name, "", "one of "+names(t.Children)+" in "+top.name+" (required)")
