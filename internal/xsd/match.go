@@ -55,6 +55,11 @@ type typeInfo struct {
 	hasAttrs bool
 	simple   int32 // Simple: index into Schema.Simples
 	lastReq  int32 // Sequence: index of the last required particle, -1 none
+	// textMax > -2 says the simple type is a string restricted by length
+	// alone, at least textMin (0 or 1) and at most textMax characters
+	// (-1: no maximum): a value within those bounds in bytes is within
+	// them in characters too, so End checks it without the SimpleType.
+	textMin, textMax int32
 	// reqBefore[i] is the number of required particles before Children[i]
 	// (Sequence): whether the particles an element skips were all
 	// optional is one subtraction.
@@ -75,6 +80,13 @@ func (s *Schema) compiled() ([]*matcher, []typeInfo) {
 		for i, t := range s.Types {
 			info[i] = typeInfo{kind: t.Kind, hasAttrs: len(t.Attrs) > 0, simple: int32(t.Simple), lastReq: -1,
 				reqBefore: make([]int32, len(t.Children)+1)}
+			info[i].textMax = -2
+			if t.Kind == Simple {
+				st := &s.Simples[t.Simple]
+				if st.Base == String && st.Length < 0 && st.MinLength <= 1 && len(st.Patterns) == 0 && len(st.Enum) == 0 {
+					info[i].textMin, info[i].textMax = int32(max(st.MinLength, 0)), int32(st.MaxLength)
+				}
+			}
 			for j := range t.Children {
 				info[i].reqBefore[j+1] = info[i].reqBefore[j]
 				if !satisfied(&t.Children[j], 0) {

@@ -198,7 +198,7 @@ func TestSimpleValues(t *testing.T) {
 	}{
 		{0, []string{"0", "1.5", " 12.34 ", "0.00001", "-0", "+1", ".5", "5.", "1234567890123.12345", "0001234567890123.123450"},
 			[]string{"-1", "1.000001", "1e3", "1,5", "", ".", "12345678901234.12345", "1 2"}},
-		{1, []string{"a", "abc", "äöü", " a "}, []string{"", "abcd", "    "}},
+		{1, []string{"a", "abc", "äöü", " a ", "€"}, []string{"", "abcd", "    ", "äöüx"}},
 		{2, []string{"2024-02-29", "2023-12-31Z", "2023-01-01+14:00", "-0001-01-01", "10000-01-01"},
 			[]string{"2023-02-29", "2023-13-01", " 2023-01-01", "2023-1-01", "0000-01-01", "2023-01-01+14:01", "02023-01-01"}},
 		{3, []string{"2023-01-01T10:00:00", "2023-01-01T24:00:00", "2023-01-01T10:00:00.123+01:00"},
@@ -207,16 +207,30 @@ func TestSimpleValues(t *testing.T) {
 		{5, []string{"DEBT"}, []string{"debt", "DEBT ", ""}},
 		{6, []string{"-1.5", "-9.99"}, []string{"-1.4", "-10", "0"}},
 	}
+	// The same verdicts as an element's content, through End (which
+	// decides length-only strings without calling simple).
+	endValid := func(typ int, val string) bool {
+		doc := &Schema{Namespace: "urn:t", Simples: s.Simples,
+			Root:  []Particle{{Name: "R", Type: 0, Min: 1, Max: 1}},
+			Types: []Type{{Name: "T", Kind: Simple, Simple: typ}}}
+		ev := New(doc, nil)
+		ev.Start(xml.Name{Space: "urn:t", Local: "R"}, nil, 1)
+		ev.Text([]byte(val), 1)
+		ev.End(1)
+		return ev.Errors == 0
+	}
 	for _, tt := range tests {
 		st := &s.Simples[tt.typ]
 		for _, g := range tt.good {
 			_, ok := v.simple(st, []byte(g))
 			assert.True(t, ok, "%s: %q should be valid", st.Name, g)
+			assert.True(t, endValid(tt.typ, g), "%s: %q should be valid content", st.Name, g)
 		}
 		for _, w := range tt.wrong {
 			exp, ok := v.simple(st, []byte(w))
 			assert.False(t, ok, "%s: %q should be invalid", st.Name, w)
 			assert.Contains(t, exp, st.Name)
+			assert.False(t, endValid(tt.typ, w), "%s: %q should be invalid content", st.Name, w)
 		}
 	}
 }
