@@ -60,6 +60,9 @@ type typeInfo struct {
 	// (-1: no maximum): a value within those bounds in bytes is within
 	// them in characters too, so End checks it without the SimpleType.
 	textMin, textMax int32
+	// transAt is where the type's particles start in a Validator's
+	// transition cache (Sequence).
+	transAt int32
 	// reqBefore[i] is the number of required particles before Children[i]
 	// (Sequence): whether the particles an element skips were all
 	// optional is one subtraction.
@@ -77,9 +80,14 @@ func (s *Schema) compiled() ([]*matcher, []typeInfo) {
 			ms[i] = compilePattern(p.Go)
 		}
 		info := make([]typeInfo, len(s.Types))
+		trans := 0
 		for i, t := range s.Types {
 			info[i] = typeInfo{kind: t.Kind, hasAttrs: len(t.Attrs) > 0, simple: int32(t.Simple), lastReq: -1,
 				reqBefore: make([]int32, len(t.Children)+1)}
+			if t.Kind == Sequence {
+				info[i].transAt = int32(trans)
+				trans += len(t.Children)
+			}
 			info[i].textMax = -2
 			if t.Kind == Simple {
 				st := &s.Simples[t.Simple]
@@ -95,7 +103,7 @@ func (s *Schema) compiled() ([]*matcher, []typeInfo) {
 				}
 			}
 		}
-		s.matchers, s.info = ms, info
+		s.matchers, s.info, s.transitions = ms, info, trans
 	}
 	return s.matchers, s.info
 }

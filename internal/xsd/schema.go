@@ -62,6 +62,9 @@ type Schema struct {
 
 	matchers []*matcher // compiled Patterns, built on first use
 	info     []typeInfo
+	// transitions is the number of particles of all sequences: the size
+	// of a Validator's transition cache.
+	transitions int
 }
 
 // Type is a complex type, or a simple type used as an element's type.

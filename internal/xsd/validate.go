@@ -50,7 +50,12 @@ type Validator struct {
 	// lastMatch is, per pattern, the last value that matched it.
 	lastMatch [][]byte
 	// info is, per type, what Start, Text and End look up.
-	info   []typeInfo
+	info []typeInfo
+	// trans is, per sequence particle (typeInfo.transAt + pos), the last
+	// step the content model took from it without a violation: a file's
+	// transactions repeat the same few steps, and a step from the same
+	// state on the same name goes to the same state.
+	trans  []transition
 	report func(*Error)
 	stack  []vframe
 	text   []byte
@@ -59,6 +64,19 @@ type Validator struct {
 	path   []Step
 	// Errors counts the violations reported.
 	Errors int
+}
+
+// transition is a step of a sequence's content model: from the particle
+// it is kept under, filled count times (alternative alt), an element name
+// leads to particle pos filled count times (alternative alt), with child
+// type typ.
+type transition struct {
+	name       string // "": none yet
+	fromCount  int32
+	fromAlt    int16
+	alt        int16
+	pos, count int32
+	typ        int32
 }
 
 type vframe struct {
@@ -78,7 +96,7 @@ type vframe struct {
 // (valid until it returns).
 func New(s *Schema, report func(*Error)) *Validator {
 	m, info := s.compiled()
-	return &Validator{s: s, ns: s.Namespace, m: m, info: info, report: report, lastMatch: make([][]byte, len(m))}
+	return &Validator{s: s, ns: s.Namespace, m: m, info: info, trans: make([]transition, s.transitions), report: report, lastMatch: make([][]byte, len(m))}
 }
 
 // inNS reports whether an element name's namespace is the schema's.
@@ -173,6 +191,15 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 	switch t.Kind {
 	case Sequence:
 		in := v.inNS(name.Space)
+		var step *transition
+		if in && int(top.pos) < len(t.Children) {
+			step = &v.trans[int(v.info[top.typ].transAt)+int(top.pos)]
+			if step.name == name.Local && step.fromCount == top.count && step.fromAlt == top.alt && step.name != "" {
+				top.pos, top.count, top.alt = step.pos, step.count, step.alt
+				return int(step.typ)
+			}
+		}
+		before := v.Errors
 		for pos := int(top.pos); pos < len(t.Children); pos++ {
 			p := &t.Children[pos]
 			count, alt := 0, -1
@@ -208,6 +235,10 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 						v.failChild(line, true, particleName(qp), "", particleName(qp)+" before "+name.Local+" (required)")
 					}
 				}
+			}
+			if step != nil && v.Errors == before {
+				*step = transition{name: name.Local, fromCount: top.count, fromAlt: top.alt,
+					pos: int32(pos), count: int32(count + 1), alt: int16(a), typ: int32(typ)}
 			}
 			top.pos, top.count, top.alt = int32(pos), int32(count+1), int16(a)
 			return typ

@@ -2,6 +2,7 @@ package xsd
 
 import (
 	"encoding/xml"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -323,4 +324,50 @@ func TestValidator_ContentModel(t *testing.T) {
 			assert.Equal(t, len(tt.want), v.Errors)
 		})
 	}
+}
+
+// The transition cache replays only steps that reported nothing: a
+// violation from a state a valid element passed through before is still
+// found, each time.
+func TestValidator_RepeatedSteps(t *testing.T) {
+	const ns = "urn:t"
+	str := SimpleType{Name: "Str", Base: String, Length: -1, MinLength: -1, MaxLength: -1, TotalDigits: -1, FractionDigits: -1}
+	s := &Schema{
+		Name: "t", Namespace: ns,
+		Root: []Particle{{Name: "R", Type: 0, Min: 1, Max: 1}},
+		Types: []Type{
+			/* 0 */ {Name: "R", Kind: Sequence, Children: []Particle{{Name: "T", Type: 1, Min: 1, Max: Unbounded}}},
+			/* 1 */ {Name: "T", Kind: Sequence, Children: []Particle{
+				{Name: "A", Type: 2, Min: 1, Max: 1},
+				{Name: "B", Type: 2, Min: 0, Max: 2},
+				{Name: "C", Type: 2, Min: 1, Max: 1},
+			}},
+			/* 2 */ {Name: "Str", Kind: Simple, Simple: 0},
+		},
+		Simples: []SimpleType{str},
+	}
+	var got []string
+	v := New(s, func(e *Error) {
+		var p []string
+		for _, st := range e.Path {
+			p = append(p, fmt.Sprintf("%s[%d]", st.Name, st.Index))
+		}
+		got = append(got, strings.Join(p, "/")+": "+e.Expected)
+	})
+	v.Start(xml.Name{Space: ns, Local: "R"}, nil, 1)
+	for _, children := range [][]string{{"A", "B", "C"}, {"A", "B", "C"}, {"A", "C"}, {"A", "B", "B", "B", "C"}, {"B", "C"}, {"A", "B", "C"}, {"A", "C", "C"}, {"A", "C"}} {
+		v.Start(xml.Name{Space: ns, Local: "T"}, nil, 1)
+		for _, c := range children {
+			v.Start(xml.Name{Space: ns, Local: c}, nil, 1)
+			v.Text([]byte("x"), 1)
+			v.End(1)
+		}
+		v.End(1)
+	}
+	v.End(1)
+	assert.Equal(t, []string{
+		"R[1]/T[4]/B[1]: one of C here (the schema's order)",
+		"R[1]/T[5]/A[1]: A before B (required)",
+		"R[1]/T[7]/C[1]: no more child elements in T",
+	}, got)
 }
