@@ -51,8 +51,9 @@ type Validator struct {
 	lastMatch [][]byte
 	// info is, per type, what Start, Text and End look up.
 	info []typeInfo
-	// trans is, per sequence particle (typeInfo.transAt + pos), the last
-	// step the content model took from it without a violation: a file's
+	// trans is, per sequence particle (typeInfo.transAt + pos) and whether
+	// it is filled yet, the last step the content model took from it
+	// without a violation: a file's
 	// transactions repeat the same few steps, and a step from the same
 	// state on the same name goes to the same state.
 	trans  []transition
@@ -96,7 +97,7 @@ type vframe struct {
 // (valid until it returns).
 func New(s *Schema, report func(*Error)) *Validator {
 	m, info := s.compiled()
-	return &Validator{s: s, ns: s.Namespace, m: m, info: info, trans: make([]transition, s.transitions), report: report, lastMatch: make([][]byte, len(m))}
+	return &Validator{s: s, ns: s.Namespace, m: m, info: info, trans: make([]transition, 2*s.transitions), report: report, lastMatch: make([][]byte, len(m))}
 }
 
 // inNS reports whether an element name's namespace is the schema's.
@@ -193,7 +194,10 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 		in := v.inNS(name.Space)
 		var step *transition
 		if in && int(top.pos) < len(t.Children) {
-			step = &v.trans[int(v.info[top.typ].transAt)+int(top.pos)]
+			// Two entries per particle: the step into its first
+			// occurrence (count 0, where an element's first child starts
+			// from) and the step from a filled one.
+			step = &v.trans[2*(int(v.info[top.typ].transAt)+int(top.pos))+int(min(top.count, 1))]
 			if step.name == name.Local && step.fromCount == top.count && step.fromAlt == top.alt && step.name != "" {
 				top.pos, top.count, top.alt = step.pos, step.count, step.alt
 				return int(step.typ)
