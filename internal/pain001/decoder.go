@@ -364,12 +364,21 @@ func (r *reader) token() (*token, error) {
 	var long *textTooLong
 	switch {
 	case errors.As(src.err, &long):
-		r.flag(gateAlways, payrun.Problem{
+		p := payrun.Problem{
 			Line:     long.line,
 			Value:    fmt.Sprintf("more than %d bytes", r.maxText),
 			Expected: fmt.Sprintf("text of at most %d bytes between two tags (the bridge's [inbound] max_xml_text)", r.maxText),
 			Code:     codeFileFormat,
-		})
+		}
+		// The same text has passed maxText on its way here (walk.go): one
+		// node, one problem — this one, at the element that problem
+		// named.
+		if ps := r.problems.list; len(ps) > 0 && ps[len(ps)-1].Line >= long.line && ps[len(ps)-1].Expected == textTooLongExpected {
+			p.Field = ps[len(ps)-1].Field
+			ps[len(ps)-1] = p
+			return nil, errStop
+		}
+		r.flag(gateAlways, p)
 		return nil, errStop
 	case src.err == errTooLarge:
 		r.flag(gateAlways, payrun.Problem{

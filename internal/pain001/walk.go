@@ -122,10 +122,12 @@ func (r *reader) textTooLong(field string) {
 	r.flag(gateAlways, payrun.Problem{
 		Line:     r.line(),
 		Field:    field,
-		Expected: fmt.Sprintf("text of at most %d bytes", maxText),
+		Expected: textTooLongExpected,
 		Code:     codeFileFormat,
 	})
 }
+
+var textTooLongExpected = fmt.Sprintf("text of at most %d bytes", maxText)
 
 func (r *reader) tooDeep() error {
 	r.flag(gateAlways, payrun.Problem{

@@ -15,6 +15,16 @@ import (
 type matcher struct {
 	root *mnode // nil: regexp only
 	re   *regexp.Regexp
+	// flat is the pattern as a run of segments when it is one (nil
+	// otherwise): a faster path for root's language.
+	flat []segment
+}
+
+// segment is a character class and the numbers of characters of it the
+// pattern allows in a row, as a set (bit n: n characters).
+type segment struct {
+	class *mnode
+	lens  uint64
 }
 
 type mop uint8
@@ -37,9 +47,31 @@ type mnode struct {
 
 var compileMu sync.Mutex
 
-// compiled returns the schema's compiled patterns and, per type, the index
-// of its last required particle.
-func (s *Schema) compiled() ([]*matcher, []int) {
+// typeInfo is what the Validator looks up about a type on every token,
+// packed small: the Types slice's 80-byte entries spread over many cache
+// lines.
+type typeInfo struct {
+	kind     Kind
+	hasAttrs bool
+	simple   int32 // Simple: index into Schema.Simples
+	lastReq  int32 // Sequence: index of the last required particle, -1 none
+	// textMax > -2 says the simple type is a string restricted by length
+	// alone, at least textMin (0 or 1) and at most textMax characters
+	// (-1: no maximum): a value within those bounds in bytes is within
+	// them in characters too, so End checks it without the SimpleType.
+	textMin, textMax int32
+	// transAt is where the type's particles start in a Validator's
+	// transition cache (Sequence).
+	transAt int32
+	// reqBefore[i] is the number of required particles before Children[i]
+	// (Sequence): whether the particles an element skips were all
+	// optional is one subtraction.
+	reqBefore []int32
+}
+
+// compiled returns the schema's compiled patterns and, per type, its
+// typeInfo.
+func (s *Schema) compiled() ([]*matcher, []typeInfo) {
 	compileMu.Lock()
 	defer compileMu.Unlock()
 	if s.matchers == nil {
@@ -47,18 +79,33 @@ func (s *Schema) compiled() ([]*matcher, []int) {
 		for i, p := range s.Patterns {
 			ms[i] = compilePattern(p.Go)
 		}
-		last := make([]int, len(s.Types))
+		info := make([]typeInfo, len(s.Types))
+		trans := 0
 		for i, t := range s.Types {
-			last[i] = -1
+			info[i] = typeInfo{kind: t.Kind, hasAttrs: len(t.Attrs) > 0, simple: int32(t.Simple), lastReq: -1,
+				reqBefore: make([]int32, len(t.Children)+1)}
+			if t.Kind == Sequence {
+				info[i].transAt = int32(trans)
+				trans += len(t.Children)
+			}
+			info[i].textMax = -2
+			if t.Kind == Simple {
+				st := &s.Simples[t.Simple]
+				if st.Base == String && st.Length < 0 && st.MinLength <= 1 && len(st.Patterns) == 0 && len(st.Enum) == 0 {
+					info[i].textMin, info[i].textMax = int32(max(st.MinLength, 0)), int32(st.MaxLength)
+				}
+			}
 			for j := range t.Children {
+				info[i].reqBefore[j+1] = info[i].reqBefore[j]
 				if !satisfied(&t.Children[j], 0) {
-					last[i] = j
+					info[i].lastReq = int32(j)
+					info[i].reqBefore[j+1]++
 				}
 			}
 		}
-		s.matchers, s.lastReq = ms, last
+		s.matchers, s.info, s.transitions = ms, info, trans
 	}
-	return s.matchers, s.lastReq
+	return s.matchers, s.info
 }
 
 // compilePattern panics on a pattern that does not compile: the generator
@@ -70,7 +117,140 @@ func compilePattern(goPattern string) *matcher {
 		panic(err)
 	}
 	m.root = build(re.Simplify())
+	if m.root != nil {
+		m.flat = flatten(re)
+	}
 	return m
+}
+
+// flatten returns re (as parsed, before Simplify expands its counted
+// repetitions) as segments of which all but the last have one length —
+// [A-Z]{2}[0-9]{2}[a-zA-Z0-9]{1,30} (IBAN), [A-Z]{3} (currency), a BIC's
+// [A-Z]{6}…([A-Z0-9]{3}){0,1} — or nil for any other shape. Such a pattern
+// has one way to split a value, so matching is one walk over it with no
+// set of positions to keep.
+func flatten(re *syntax.Regexp) []segment {
+	var segs []segment
+	var add func(re *syntax.Regexp) bool
+	add = func(re *syntax.Regexp) bool {
+		switch re.Op {
+		case syntax.OpConcat:
+			for _, sub := range re.Sub {
+				if !add(sub) {
+					return false
+				}
+			}
+			return true
+		case syntax.OpCapture:
+			return add(re.Sub[0])
+		case syntax.OpBeginText, syntax.OpEndText, syntax.OpEmptyMatch:
+			return true
+		case syntax.OpLiteral:
+			for _, r := range re.Rune {
+				if !addSeg(&segs, segment{class: classOf([]rune{r, r}), lens: 1 << 1}) {
+					return false
+				}
+			}
+			return true
+		}
+		seg, ok := segmentOf(re)
+		return ok && addSeg(&segs, seg)
+	}
+	if !add(re) || len(segs) == 0 {
+		return nil
+	}
+	return segs
+}
+
+// addSeg appends seg unless the segment before it varies in length.
+func addSeg(segs *[]segment, seg segment) bool {
+	if n := len(*segs); n > 0 && bits.OnesCount64((*segs)[n-1].lens) != 1 {
+		return false
+	}
+	*segs = append(*segs, seg)
+	return true
+}
+
+// segmentOf returns re as one segment: a class, an alternation of
+// classes, or a repetition of a segment of one length.
+func segmentOf(re *syntax.Regexp) (segment, bool) {
+	switch re.Op {
+	case syntax.OpCharClass:
+		return segment{class: classOf(re.Rune), lens: 1 << 1}, true
+	case syntax.OpLiteral:
+		if len(re.Rune) == 1 && re.Flags&syntax.FoldCase == 0 {
+			return segment{class: classOf([]rune{re.Rune[0], re.Rune[0]}), lens: 1 << 1}, true
+		}
+	case syntax.OpCapture:
+		return segmentOf(re.Sub[0])
+	case syntax.OpAlternate:
+		var pairs []rune
+		for _, sub := range re.Sub {
+			if sub.Op != syntax.OpCharClass {
+				return segment{}, false
+			}
+			pairs = append(pairs, sub.Rune...)
+		}
+		return segment{class: classOf(pairs), lens: 1 << 1}, true
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+		inner, ok := segmentOf(re.Sub[0])
+		if !ok || bits.OnesCount64(inner.lens) != 1 {
+			return segment{}, false
+		}
+		k := bits.TrailingZeros64(inner.lens)
+		lo, hi := re.Min, re.Max
+		switch re.Op {
+		case syntax.OpStar:
+			lo, hi = 0, -1
+		case syntax.OpPlus:
+			lo, hi = 1, -1
+		case syntax.OpQuest:
+			lo, hi = 0, 1
+		}
+		if k == 0 {
+			return segment{}, false
+		}
+		var lens uint64
+		for i := lo; (hi < 0 || i <= hi) && i*k <= 63; i++ {
+			lens |= 1 << (i * k)
+		}
+		if lens == 0 {
+			return segment{}, false
+		}
+		return segment{class: inner.class, lens: lens}, true
+	}
+	return segment{}, false
+}
+
+// matchFlat is match for a pattern of segments: each but the last takes
+// its one length, the last takes the rest.
+func matchFlat(segs []segment, s []byte) bool {
+	i := 0
+	for k := range segs {
+		seg := &segs[k]
+		last := k == len(segs)-1
+		want := bits.TrailingZeros64(seg.lens)
+		n := 0
+		for i < len(s) && (last || n < want) {
+			if b := s[i]; b < utf8.RuneSelf {
+				if seg.class.ascii[b/64]&(1<<(b%64)) == 0 {
+					return false
+				}
+				i++
+			} else {
+				r, size := utf8.DecodeRune(s[i:])
+				if !seg.class.has(r) {
+					return false
+				}
+				i += size
+			}
+			n++
+		}
+		if n > 63 || seg.lens&(1<<n) == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }
 
 // build turns a parsed regexp into an mnode tree, or nil where it uses
@@ -195,6 +375,9 @@ func (n *mnode) classRun(c *mnode, s []byte, from uint64) uint64 {
 func (m *matcher) match(s []byte) bool {
 	if m.root == nil || len(s) > 63 {
 		return m.re.Match(s)
+	}
+	if m.flat != nil {
+		return matchFlat(m.flat, s)
 	}
 	return m.root.ends(s, 1)&(1<<len(s)) != 0
 }

@@ -61,7 +61,10 @@ type Schema struct {
 	Patterns  []Pattern
 
 	matchers []*matcher // compiled Patterns, built on first use
-	lastReq  []int
+	info     []typeInfo
+	// transitions is the number of particles of all sequences: the size
+	// of a Validator's transition cache.
+	transitions int
 }
 
 // Type is a complex type, or a simple type used as an element's type.

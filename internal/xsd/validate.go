@@ -42,25 +42,48 @@ type Step struct {
 // report for each violation. The zero Validator is not usable: see New.
 type Validator struct {
 	s *Schema
-	m []*matcher
+	// ns is the target namespace: the Schema's string until an element
+	// in it is seen, then the reader's copy of it (readers intern names,
+	// and equal string pointers compare without reading the bytes).
+	ns string
+	m  []*matcher
 	// lastMatch is, per pattern, the last value that matched it.
 	lastMatch [][]byte
-	// lastReq is, per type, the index of its last required particle (-1
-	// none): what End must check.
-	lastReq []int
-	report  func(*Error)
-	stack   []vframe
-	text    []byte
-	abuf    []byte // an attribute's value
-	err     Error  // reused for reports: report must not keep it
-	path    []Step
+	// info is, per type, what Start, Text and End look up.
+	info []typeInfo
+	// trans is, per sequence particle (typeInfo.transAt + pos) and whether
+	// it is filled yet, the last step the content model took from it
+	// without a violation: a file's
+	// transactions repeat the same few steps, and a step from the same
+	// state on the same name goes to the same state.
+	trans  []transition
+	report func(*Error)
+	stack  []vframe
+	text   []byte
+	abuf   []byte // an attribute's value
+	err    Error  // reused for reports: report must not keep it
+	path   []Step
 	// Errors counts the violations reported.
 	Errors int
+}
+
+// transition is a step of a sequence's content model: from the particle
+// it is kept under, filled count times (alternative alt), an element name
+// leads to particle pos filled count times (alternative alt), with child
+// type typ.
+type transition struct {
+	name       string // "": none yet
+	fromCount  int32
+	fromAlt    int16
+	alt        int16
+	pos, count int32
+	typ        int32
 }
 
 type vframe struct {
 	name    string
 	typ     int32 // Wildcard: skip the content
+	kind    Kind  // the type's, Empty for Wildcard
 	pos     int32 // the particle being filled
 	count   int32 // its occurrences so far
 	textAt  int32
@@ -73,8 +96,17 @@ type vframe struct {
 // New returns a Validator for one document; report gets each violation
 // (valid until it returns).
 func New(s *Schema, report func(*Error)) *Validator {
-	m, lastReq := s.compiled()
-	return &Validator{s: s, m: m, lastReq: lastReq, report: report, lastMatch: make([][]byte, len(m))}
+	m, info := s.compiled()
+	return &Validator{s: s, ns: s.Namespace, m: m, info: info, trans: make([]transition, 2*s.transitions), report: report, lastMatch: make([][]byte, len(m))}
+}
+
+// inNS reports whether an element name's namespace is the schema's.
+func (v *Validator) inNS(space string) bool {
+	if space != v.ns {
+		return false
+	}
+	v.ns = space
+	return true
 }
 
 // Depth is the number of open elements.
@@ -132,20 +164,24 @@ func (v *Validator) Start(name xml.Name, attrs []xml.Attr, line int) {
 	// Same-named siblings are the occurrences of one particle (the
 	// numbering is for messages only).
 	v.push(name.Local, typ, int(top.count))
-	if typ != Wildcard && (len(attrs) > 0 || len(v.s.Types[typ].Attrs) > 0) {
+	if typ != Wildcard && (len(attrs) > 0 || v.info[typ].hasAttrs) {
 		v.attrs(attrs, line)
 	}
 }
 
 func (v *Validator) push(name string, typ, index int) {
+	kind := Empty
+	if typ != Wildcard {
+		kind = v.info[typ].kind
+	}
 	if len(v.stack) < cap(v.stack) {
 		v.stack = v.stack[:len(v.stack)+1]
 		f := &v.stack[len(v.stack)-1]
-		f.name, f.typ, f.pos, f.count, f.textAt, f.index, f.alt, f.chosen, f.textBad =
-			name, int32(typ), 0, 0, int32(len(v.text)), int32(max(index, 1)), -1, false, false
+		f.name, f.typ, f.kind, f.pos, f.count, f.textAt, f.index, f.alt, f.chosen, f.textBad =
+			name, int32(typ), kind, 0, 0, int32(len(v.text)), int32(max(index, 1)), -1, false, false
 		return
 	}
-	v.stack = append(v.stack, vframe{name: name, typ: int32(typ), textAt: int32(len(v.text)), index: int32(max(index, 1)), alt: -1})
+	v.stack = append(v.stack, vframe{name: name, typ: int32(typ), kind: kind, textAt: int32(len(v.text)), index: int32(max(index, 1)), alt: -1})
 }
 
 // child advances the content model of top over a child element and
@@ -155,7 +191,19 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 	t := &v.s.Types[top.typ]
 	switch t.Kind {
 	case Sequence:
-		in := name.Space == v.s.Namespace
+		in := v.inNS(name.Space)
+		var step *transition
+		if in && int(top.pos) < len(t.Children) {
+			// Two entries per particle: the step into its first
+			// occurrence (count 0, where an element's first child starts
+			// from) and the step from a filled one.
+			step = &v.trans[2*(int(v.info[top.typ].transAt)+int(top.pos))+int(min(top.count, 1))]
+			if step.name == name.Local && step.fromCount == top.count && step.fromAlt == top.alt && step.name != "" {
+				top.pos, top.count, top.alt = step.pos, step.count, step.alt
+				return int(step.typ)
+			}
+		}
+		before := v.Errors
 		for pos := int(top.pos); pos < len(t.Children); pos++ {
 			p := &t.Children[pos]
 			count, alt := 0, -1
@@ -178,8 +226,10 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 					continue
 				}
 			}
-			// The particles passed over must have been optional.
-			if pos > int(top.pos)+1 || pos == int(top.pos)+1 && !satisfied(&t.Children[top.pos], int(top.count)) {
+			// The particles passed over must have been optional: the one
+			// being filled by its count, the others by the table.
+			if rb := v.info[top.typ].reqBefore; pos > int(top.pos) &&
+				(!satisfied(&t.Children[top.pos], int(top.count)) || rb[pos] > rb[top.pos+1]) {
 				for q := int(top.pos); q < pos; q++ {
 					c := 0
 					if q == int(top.pos) {
@@ -190,6 +240,10 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 					}
 				}
 			}
+			if step != nil && v.Errors == before {
+				*step = transition{name: name.Local, fromCount: top.count, fromAlt: top.alt,
+					pos: int32(pos), count: int32(count + 1), alt: int16(a), typ: int32(typ)}
+			}
 			top.pos, top.count, top.alt = int32(pos), int32(count+1), int16(a)
 			return typ
 		}
@@ -198,7 +252,7 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 	case Choice:
 		if top.chosen {
 			p := &t.Children[top.pos]
-			if p.Name == name.Local && name.Space == v.s.Namespace && (p.Max == Unbounded || int(top.count) < p.Max) {
+			if p.Name == name.Local && v.inNS(name.Space) && (p.Max == Unbounded || int(top.count) < p.Max) {
 				top.count++
 				return p.Type
 			}
@@ -207,7 +261,7 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 		}
 		for pos := range t.Children {
 			p := &t.Children[pos]
-			if p.Type == Wildcard || p.Name == name.Local && name.Space == v.s.Namespace {
+			if p.Type == Wildcard || p.Name == name.Local && v.inNS(name.Space) {
 				top.pos, top.count, top.chosen = int32(pos), 1, true
 				return p.Type
 			}
@@ -223,7 +277,7 @@ func (v *Validator) child(top *vframe, name xml.Name, line int) int {
 // has count occurrences so far (of alternative alt, for a nested choice),
 // and returns its type and the alternative.
 func (v *Validator) fits(p *Particle, name xml.Name, count, alt int) (int, int, bool) {
-	in := name.Space == v.s.Namespace
+	in := v.inNS(name.Space)
 	if p.Group == nil {
 		if (p.Type == Wildcard || in && p.Name == name.Local) && (p.Max == Unbounded || count < p.Max) {
 			return p.Type, -1, true
@@ -339,7 +393,7 @@ func (v *Validator) Text(b []byte, line int) {
 	if top.typ == Wildcard {
 		return
 	}
-	if v.s.Types[top.typ].Kind == Simple {
+	if top.kind == Simple {
 		if top.textBad {
 			return
 		}
@@ -369,18 +423,22 @@ func (v *Validator) Text(b []byte, line int) {
 func (v *Validator) End(line int) {
 	top := &v.stack[len(v.stack)-1]
 	if top.typ != Wildcard {
-		t := &v.s.Types[top.typ]
-		switch t.Kind {
+		switch top.kind {
 		case Simple:
 			if top.textBad {
 				break // too long, reported
 			}
 			val := v.text[top.textAt:]
-			if exp, ok := v.simple(&v.s.Simples[t.Simple], val); !ok {
+			ti := &v.info[top.typ]
+			if n := int32(len(val)); ti.textMax > -2 && n >= ti.textMin && (ti.textMax < 0 || n <= ti.textMax) {
+				break // Max35Text and the like: most values
+			}
+			if exp, ok := v.simple(&v.s.Simples[ti.simple], val); !ok {
 				v.fail(line, false, "", string(val), exp)
 			}
 		case Sequence:
-			for pos := int(top.pos); pos <= v.lastReq[top.typ]; pos++ {
+			t := &v.s.Types[top.typ]
+			for pos := int(top.pos); pos <= int(v.info[top.typ].lastReq); pos++ {
 				c := 0
 				if pos == int(top.pos) {
 					c = int(top.count)
@@ -390,6 +448,7 @@ func (v *Validator) End(line int) {
 				}
 			}
 		case Choice:
+			t := &v.s.Types[top.typ]
 			switch {
 			case !top.chosen && len(t.Children) > 0:
 				v.failChild(line, true, t.Children[0].Name, "", "one of "+names(t.Children)+" in "+top.name+" (required)")

@@ -2,6 +2,7 @@ package xsd
 
 import (
 	"encoding/xml"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -79,7 +80,7 @@ func TestMatcher_AgreesWithRegexp(t *testing.T) {
 	require.NotEmpty(t, xsds)
 	attr := regexp.MustCompile(`<xs:pattern value="([^"]*)"`)
 	rnd := rand.New(rand.NewPCG(1, 2))
-	patterns := 0
+	patterns, flat := 0, 0
 	for _, f := range xsds {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
@@ -107,9 +108,75 @@ func TestMatcher_AgreesWithRegexp(t *testing.T) {
 				}
 				assert.Equal(t, mt.re.MatchString(str), mt.match([]byte(str)), "pattern %q on %q", v.V, str)
 			}
+			if mt.flat == nil {
+				continue
+			}
+			// The flat path, on values built from its segments (most
+			// random strings above fail on the first character) and on
+			// those values with one character changed, added or dropped;
+			// the set-of-positions simulation must agree too.
+			flat++
+			for range 300 {
+				str := sampleFlat(rnd, mt.flat, alphabet)
+				assert.Equal(t, mt.re.MatchString(str), mt.match([]byte(str)), "flat pattern %q on %q", v.V, str)
+				if len(str) <= 63 {
+					assert.Equal(t, mt.re.MatchString(str), mt.root.ends([]byte(str), 1)&(1<<len(str)) != 0, "simulated pattern %q on %q", v.V, str)
+				}
+			}
 		}
 	}
-	t.Logf("%d patterns from %d XSDs", patterns, len(xsds))
+	t.Logf("%d patterns from %d XSDs, %d flat", patterns, len(xsds), flat)
+	// The codes and identifiers every payment carries take the flat path.
+	for _, p := range []string{"[A-Z]{3,3}", "[A-Z]{2,2}[0-9]{2,2}[a-zA-Z0-9]{1,30}", "[A-Z]{6,6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3,3}){0,1}", "[A-Z]{2,2}", "[0-9]{1,15}"} {
+		goPat, err := TranslatePattern(p)
+		require.NoError(t, err)
+		assert.NotNil(t, compilePattern(goPat).flat, "%s is flat", p)
+	}
+}
+
+// sampleFlat returns a value the segments allow, sometimes with one
+// character changed, added or dropped.
+var classMembers = map[*mnode][]rune{}
+
+func sampleFlat(rnd *rand.Rand, segs []segment, alphabet []rune) string {
+	var s []rune
+	for _, seg := range segs {
+		var lens []int
+		for n := range 64 {
+			if seg.lens&(1<<n) != 0 {
+				lens = append(lens, n)
+			}
+		}
+		n := lens[rnd.IntN(len(lens))]
+		members := classMembers[seg.class]
+		if members == nil {
+			for r := rune(0); r < 0x3100; r++ {
+				if seg.class.has(r) {
+					members = append(members, r)
+				}
+			}
+			if len(members) == 0 {
+				members = []rune{'A'} // a class of only higher code points: values fail
+			}
+			classMembers[seg.class] = members
+		}
+		for range n {
+			s = append(s, members[rnd.IntN(len(members))])
+		}
+	}
+	switch i := rnd.IntN(len(s) + 1); rnd.IntN(4) {
+	case 0:
+		if i < len(s) {
+			s[i] = alphabet[rnd.IntN(len(alphabet))]
+		}
+	case 1:
+		s = append(s[:i], append([]rune{alphabet[rnd.IntN(len(alphabet))]}, s[i:]...)...)
+	case 2:
+		if i < len(s) {
+			s = append(s[:i], s[i+1:]...)
+		}
+	}
+	return string(s)
 }
 
 func TestSimpleValues(t *testing.T) {
@@ -132,7 +199,7 @@ func TestSimpleValues(t *testing.T) {
 	}{
 		{0, []string{"0", "1.5", " 12.34 ", "0.00001", "-0", "+1", ".5", "5.", "1234567890123.12345", "0001234567890123.123450"},
 			[]string{"-1", "1.000001", "1e3", "1,5", "", ".", "12345678901234.12345", "1 2"}},
-		{1, []string{"a", "abc", "äöü", " a "}, []string{"", "abcd", "    "}},
+		{1, []string{"a", "abc", "äöü", " a ", "€"}, []string{"", "abcd", "    ", "äöüx"}},
 		{2, []string{"2024-02-29", "2023-12-31Z", "2023-01-01+14:00", "-0001-01-01", "10000-01-01"},
 			[]string{"2023-02-29", "2023-13-01", " 2023-01-01", "2023-1-01", "0000-01-01", "2023-01-01+14:01", "02023-01-01"}},
 		{3, []string{"2023-01-01T10:00:00", "2023-01-01T24:00:00", "2023-01-01T10:00:00.123+01:00"},
@@ -141,16 +208,30 @@ func TestSimpleValues(t *testing.T) {
 		{5, []string{"DEBT"}, []string{"debt", "DEBT ", ""}},
 		{6, []string{"-1.5", "-9.99"}, []string{"-1.4", "-10", "0"}},
 	}
+	// The same verdicts as an element's content, through End (which
+	// decides length-only strings without calling simple).
+	endValid := func(typ int, val string) bool {
+		doc := &Schema{Namespace: "urn:t", Simples: s.Simples,
+			Root:  []Particle{{Name: "R", Type: 0, Min: 1, Max: 1}},
+			Types: []Type{{Name: "T", Kind: Simple, Simple: typ}}}
+		ev := New(doc, nil)
+		ev.Start(xml.Name{Space: "urn:t", Local: "R"}, nil, 1)
+		ev.Text([]byte(val), 1)
+		ev.End(1)
+		return ev.Errors == 0
+	}
 	for _, tt := range tests {
 		st := &s.Simples[tt.typ]
 		for _, g := range tt.good {
 			_, ok := v.simple(st, []byte(g))
 			assert.True(t, ok, "%s: %q should be valid", st.Name, g)
+			assert.True(t, endValid(tt.typ, g), "%s: %q should be valid content", st.Name, g)
 		}
 		for _, w := range tt.wrong {
 			exp, ok := v.simple(st, []byte(w))
 			assert.False(t, ok, "%s: %q should be invalid", st.Name, w)
 			assert.Contains(t, exp, st.Name)
+			assert.False(t, endValid(tt.typ, w), "%s: %q should be invalid content", st.Name, w)
 		}
 	}
 }
@@ -243,4 +324,50 @@ func TestValidator_ContentModel(t *testing.T) {
 			assert.Equal(t, len(tt.want), v.Errors)
 		})
 	}
+}
+
+// The transition cache replays only steps that reported nothing: a
+// violation from a state a valid element passed through before is still
+// found, each time.
+func TestValidator_RepeatedSteps(t *testing.T) {
+	const ns = "urn:t"
+	str := SimpleType{Name: "Str", Base: String, Length: -1, MinLength: -1, MaxLength: -1, TotalDigits: -1, FractionDigits: -1}
+	s := &Schema{
+		Name: "t", Namespace: ns,
+		Root: []Particle{{Name: "R", Type: 0, Min: 1, Max: 1}},
+		Types: []Type{
+			/* 0 */ {Name: "R", Kind: Sequence, Children: []Particle{{Name: "T", Type: 1, Min: 1, Max: Unbounded}}},
+			/* 1 */ {Name: "T", Kind: Sequence, Children: []Particle{
+				{Name: "A", Type: 2, Min: 1, Max: 1},
+				{Name: "B", Type: 2, Min: 0, Max: 2},
+				{Name: "C", Type: 2, Min: 1, Max: 1},
+			}},
+			/* 2 */ {Name: "Str", Kind: Simple, Simple: 0},
+		},
+		Simples: []SimpleType{str},
+	}
+	var got []string
+	v := New(s, func(e *Error) {
+		var p []string
+		for _, st := range e.Path {
+			p = append(p, fmt.Sprintf("%s[%d]", st.Name, st.Index))
+		}
+		got = append(got, strings.Join(p, "/")+": "+e.Expected)
+	})
+	v.Start(xml.Name{Space: ns, Local: "R"}, nil, 1)
+	for _, children := range [][]string{{"A", "B", "C"}, {"A", "B", "C"}, {"A", "C"}, {"A", "B", "B", "B", "C"}, {"B", "C"}, {"A", "B", "C"}, {"A", "C", "C"}, {"A", "C"}} {
+		v.Start(xml.Name{Space: ns, Local: "T"}, nil, 1)
+		for _, c := range children {
+			v.Start(xml.Name{Space: ns, Local: c}, nil, 1)
+			v.Text([]byte("x"), 1)
+			v.End(1)
+		}
+		v.End(1)
+	}
+	v.End(1)
+	assert.Equal(t, []string{
+		"R[1]/T[4]/B[1]: one of C here (the schema's order)",
+		"R[1]/T[5]/A[1]: A before B (required)",
+		"R[1]/T[7]/C[1]: no more child elements in T",
+	}, got)
 }
