@@ -2,13 +2,9 @@ package camt053
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/atlarbridge/bridge/internal/money"
 )
-
-// currencyPattern is ActiveOrHistoricCurrencyCode.
-var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // max18Digits is the largest value of the 18 digits the schemas allow
 // for amounts (totalDigits) and numbers.
@@ -24,7 +20,7 @@ func formatAmount(minor int64, currency string) (string, error) {
 	if minor > max18Digits {
 		return "", fmt.Errorf("amount %d %s: more than 18 digits", minor, currency)
 	}
-	if !currencyPattern.MatchString(currency) {
+	if !isCurrency(currency) {
 		return "", fmt.Errorf("currency %q: not an ISO 4217 code", currency)
 	}
 	return money.Format(minor, currency), nil
