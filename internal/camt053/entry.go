@@ -108,10 +108,11 @@ func (r *renderer) entry(e *Entry, accountCcy string) error {
 		return fmt.Errorf("amount %d: must be > 0", e.Amount)
 	}
 	ccy := entryCurrency(e, accountCcy)
-	amt, err := formatAmount(e.Amount, ccy)
+	amt, err := appendAmount(r.amt[:0], e.Amount, ccy)
 	if err != nil {
 		return err
 	}
+	r.amt = amt
 	for _, d := range []struct{ field, v string }{{"BookingDate", e.BookingDate}, {"ValueDate", e.ValueDate}} {
 		if d.v != "" && !isoxml.IsDate(d.v) {
 			return fmt.Errorf("%s %q: not a date (YYYY-MM-DD)", d.field, d.v)
@@ -128,7 +129,7 @@ func (r *renderer) entry(e *Entry, accountCcy string) error {
 
 	x := r.x
 	x.Open("Ntry")
-	x.Leaf("Amt", amt, "Ccy", ccy)
+	x.LeafBytes("Amt", amt, "Ccy", ccy)
 	x.Leaf("CdtDbtInd", ind)
 	if r.d.stsChoice {
 		x.Open("Sts")
@@ -169,13 +170,13 @@ func (r *renderer) entry(e *Entry, accountCcy string) error {
 	x.Leaf("EndToEndId", e2e)
 	x.Close("Refs")
 	if r.d.txAmt {
-		x.Leaf("Amt", amt, "Ccy", ccy)
+		x.LeafBytes("Amt", amt, "Ccy", ccy)
 		x.Leaf("CdtDbtInd", ind)
 	} else {
 		// v02 has no TxDtls/Amt; the transaction amount goes in AmtDtls.
 		x.Open("AmtDtls")
 		x.Open("TxAmt")
-		x.Leaf("Amt", amt, "Ccy", ccy)
+		x.LeafBytes("Amt", amt, "Ccy", ccy)
 		x.Close("TxAmt")
 		x.Close("AmtDtls")
 	}

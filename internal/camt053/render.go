@@ -79,6 +79,8 @@ type renderer struct {
 	// report writes a camt.052 account report: the same entries, in Rpt,
 	// with only an interim booked balance (ITBD).
 	report bool
+	// amt is the current entry's amount, formatted in place.
+	amt []byte
 }
 
 // Entries hands the renderer a statement's entries one at a time, so a

@@ -53,3 +53,22 @@ func TestCompact(t *testing.T) {
 		assert.Equal(t, slow(s), compact(s), "%q", s)
 	}
 }
+
+// TestAppendAmount checks the in-place amount against formatAmount
+// (money.Format) for currencies of exponent 0, 2 and 3 and an unknown one.
+func TestAppendAmount(t *testing.T) {
+	amounts := []int64{0, 1, 5, 9, 10, 99, 100, 101, 999, 1000, 1001, 123456, max18Digits, -1, max18Digits + 1}
+	for _, ccy := range []string{"EUR", "JPY", "BHD", "XXX", "QQQ", "eur"} {
+		buf := []byte("prefix:")
+		for _, a := range amounts {
+			want, wantErr := formatAmount(a, ccy)
+			got, err := appendAmount(buf, a, ccy)
+			if wantErr != nil {
+				assert.EqualError(t, err, wantErr.Error(), "%d %s", a, ccy)
+				continue
+			}
+			assert.NoError(t, err, "%d %s", a, ccy)
+			assert.Equal(t, "prefix:"+want, string(got), "%d %s", a, ccy)
+		}
+	}
+}
