@@ -6,6 +6,13 @@
 // and writing only. A reference child builds the model and writes
 // nothing, so the model's own share of the RSS is visible.
 //
+// The machine is shared, so absolute times swing with its load. After
+// each run of a format a reference child writes the same number of bytes
+// through a plain bufio.Writer to a file (and fsyncs it), and each format
+// is also reported as the ratio of its median time to that reference's
+// (how much rendering costs beyond writing the bytes, under the same
+// load) and to the MT940 render's median of the same run.
+//
 //	go run ./bench/reports                 # 100,000 entries, 3 runs each
 //	go run ./bench/reports -n 20000 -runs 1
 package main
@@ -38,7 +45,15 @@ func main() {
 	child := flag.String("child", "", "internal: render one format to the file argument")
 	n := flag.Int("n", 100_000, "transactions in the account-day")
 	runs := flag.Int("runs", 3, "runs per format")
+	size := flag.Int64("bytes", 0, "internal: bytes the plain-write reference child writes")
 	flag.Parse()
+	if *child == "plain" {
+		if err := plainWrite(*size, flag.Arg(0)); err != nil {
+			fmt.Fprintln(os.Stderr, "reports:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *child != "" {
 		if err := runChild(*child, *n, flag.Arg(0)); err != nil {
 			fmt.Fprintln(os.Stderr, "reports:", err)
@@ -67,26 +82,19 @@ func run(n, runs int) error {
 	if err := writeCamt(camt, n); err != nil {
 		return err
 	}
+	var mt940Secs float64 // the MT940 median, the second reference
 	for _, f := range formats {
-		var secs, rss []float64
+		var secs, rss, refs []float64
 		var size int64
 		for range runs {
 			out := filepath.Join(dir, f)
 			if f == "camt053-read" {
 				out = camt
 			}
-			cmd := exec.Command(self, "-child", f, "-n", strconv.Itoa(n), out)
-			cmd.Stderr = os.Stderr
-			b, err := cmd.Output()
+			s, r, err := measure(self, f, "-child", f, "-n", strconv.Itoa(n), out)
 			if err != nil {
-				return fmt.Errorf("%s: %w", f, err)
+				return err
 			}
-			fields := strings.Fields(string(b))
-			if len(fields) != 2 {
-				return fmt.Errorf("%s: child printed %q", f, b)
-			}
-			s, _ := strconv.ParseFloat(fields[0], 64)
-			r, _ := strconv.ParseFloat(fields[1], 64)
 			secs, rss = append(secs, s), append(rss, r)
 			if fi, err := os.Stat(out); err == nil {
 				size = fi.Size()
@@ -94,10 +102,89 @@ func run(n, runs int) error {
 			if out != camt {
 				_ = os.Remove(out)
 			}
+			if f == "model-only" || f == "camt053-read" {
+				continue // nothing written: no plain write to compare with
+			}
+			plain := filepath.Join(dir, "plain")
+			s, _, err = measure(self, "plain", "-child", "plain", "-bytes", strconv.FormatInt(size, 10), plain)
+			if err != nil {
+				return err
+			}
+			refs = append(refs, s)
+			_ = os.Remove(plain)
 		}
-		fmt.Printf("%-17s median %.3f s  peak RSS %.0f MB  file %.1f MB\n", f, median(secs), median(rss), float64(size)/1e6)
+		ratio := "     —"
+		if len(refs) > 0 {
+			ratio = fmt.Sprintf("%5.1f×", median(secs)/median(refs))
+		}
+		if f == "mt940" {
+			mt940Secs = median(secs)
+		}
+		vsMT940 := "     —"
+		if mt940Secs > 0 && len(refs) > 0 {
+			vsMT940 = fmt.Sprintf("%5.2f×", median(secs)/mt940Secs)
+		}
+		fmt.Printf("%-17s median %.3f s  peak RSS %.0f MB  file %.1f MB  plain write of the same bytes %.3f s  ratio %s  vs mt940 %s\n",
+			f, median(secs), median(rss), float64(size)/1e6, medianOr0(refs), ratio, vsMT940)
 	}
 	return nil
+}
+
+// measure runs one child and returns the seconds and peak RSS (MB) it
+// reported.
+func measure(self, name string, args ...string) (secs, rssMB float64, err error) {
+	cmd := exec.Command(self, args...)
+	cmd.Stderr = os.Stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) != 2 {
+		return 0, 0, fmt.Errorf("%s: child printed %q", name, b)
+	}
+	if secs, err = strconv.ParseFloat(fields[0], 64); err == nil {
+		rssMB, err = strconv.ParseFloat(fields[1], 64)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: child printed %q: %w", name, b, err)
+	}
+	return secs, rssMB, nil
+}
+
+// plainWrite is the reference: size bytes of 80-character lines through
+// a bufio.Writer to path, then fsync, timed like a format's child.
+func plainWrite(size int64, path string) error {
+	line := []byte(strings.Repeat("x", 79) + "\n")
+	start := time.Now()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 256<<10)
+	for left := size; left > 0 && err == nil; left -= int64(len(line)) {
+		_, err = w.Write(line[:min(int64(len(line)), left)])
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return report(time.Since(start).Seconds())
+}
+
+func medianOr0(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	return median(v)
 }
 
 func median(v []float64) float64 {
@@ -150,13 +237,17 @@ func runChild(format string, n int, path string) error {
 		return report(time.Since(start).Seconds())
 	}
 	if format == "camt054" {
-		c := camtModel(n)
+		// Streamed from the bankstmt model, as the reports engine has it:
+		// no camt053 copy of the day.
+		st := bankstmttest.Many(n)
+		hdr := camt053.Statement{MsgID: "NTF", ID: "NTF", CreatedAt: st.CreatedAt,
+			Account: camt053.Account{IBAN: st.IBAN, Currency: st.Currency}}
 		start := time.Now()
 		f, err := os.Create(path)
 		if err != nil {
 			return err
 		}
-		err = camt053.WriteNotification(f, camt053.Notification02, c)
+		err = camt053.WriteNotificationEntries(f, camt053.Notification02, hdr, st.Camt053Entries())
 		if err == nil {
 			err = f.Sync()
 		}

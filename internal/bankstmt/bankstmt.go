@@ -154,3 +154,46 @@ func day(s string, fallback time.Time) (time.Time, error) {
 	}
 	return time.Parse(time.DateOnly, s)
 }
+
+// Camt053Entries is s's entries as camt053 renders them, handed over one
+// at a time (camt053.WriteNotificationEntries), so the camt.054 of a long
+// day streams from this model without a camt053 copy of every entry.
+func (s *Statement) Camt053Entries() camt053.Entries { return &camtEntries{s: s} }
+
+type camtEntries struct {
+	s *Statement
+	// A day's entries share one or two dates: each is formatted once,
+	// not once per entry.
+	book, val dateCache
+}
+
+func (c *camtEntries) Len() int { return len(c.s.Entries) }
+
+func (c *camtEntries) Entry(i int, e *camt053.Entry) {
+	x := &c.s.Entries[i]
+	*e = camt053.Entry{
+		Amount: x.Amount, Currency: c.s.Currency, Credit: x.Credit,
+		BookingDate: c.book.format(x.BookingDate), ValueDate: c.val.format(x.ValueDate),
+		AcctSvcrRef: x.BankRef, Domain: x.Domain, Family: x.Family, SubFamily: x.SubFamily,
+		EndToEndID: x.EndToEndID, Reference: x.Remittance,
+		CounterpartName: x.CounterpartName, CounterpartIBAN: x.CounterpartIBAN, CounterpartBIC: x.CounterpartBIC,
+		AddtlInfo: x.AddtlInfo, Reversal: x.Reversal, MandateID: x.MandateID,
+	}
+}
+
+// dateCache formats a date as YYYY-MM-DD, remembering the last one; the
+// zero time is "" (no date).
+type dateCache struct {
+	t time.Time
+	s string
+}
+
+func (d *dateCache) format(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if d.s == "" || !t.Equal(d.t) || t.Location() != d.t.Location() {
+		d.t, d.s = t, t.Format(time.DateOnly)
+	}
+	return d.s
+}

@@ -1,6 +1,8 @@
 package bankstmt_test
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,4 +63,46 @@ func TestFromCamt053(t *testing.T) {
 	c.Entries[0].Currency, c.ClosingDate = "USD", "10.03.2026"
 	_, err = bankstmt.FromCamt053("r1", c)
 	require.ErrorContains(t, err, "statement r1: closing date")
+}
+
+// TestCamt053Entries renders a day's camt.054 from the bankstmt model
+// through Camt053Entries and from the camt053 model the same day converts
+// to: the two documents must be byte-identical.
+func TestCamt053Entries(t *testing.T) {
+	for name, edit := range map[string]func(*bankstmt.Statement){
+		"many": func(*bankstmt.Statement) {},
+		"no dates": func(s *bankstmt.Statement) {
+			s.Entries[1].BookingDate, s.Entries[1].ValueDate = time.Time{}, time.Time{}
+		},
+		"changing date": func(s *bankstmt.Statement) { s.Entries[2].ValueDate = s.OpeningDate; s.Entries[3].AddtlInfo = "more" },
+		"empty":         func(s *bankstmt.Statement) { s.Entries = nil },
+	} {
+		t.Run(name, func(t *testing.T) {
+			st := bankstmttest.Many(5)
+			edit(&st)
+			hdr := camt053.Statement{MsgID: "NTF1", ID: "NTF1", CreatedAt: st.CreatedAt,
+				Account: camt053.Account{IBAN: st.IBAN, Currency: st.Currency}}
+			full := hdr
+			for _, e := range st.Entries {
+				d := func(t time.Time) string {
+					if t.IsZero() {
+						return ""
+					}
+					return t.Format(time.DateOnly)
+				}
+				full.Entries = append(full.Entries, camt053.Entry{Amount: e.Amount, Currency: st.Currency, Credit: e.Credit,
+					BookingDate: d(e.BookingDate), ValueDate: d(e.ValueDate), AcctSvcrRef: e.BankRef, EndToEndID: e.EndToEndID,
+					Reference: e.Remittance, Domain: e.Domain, Family: e.Family, SubFamily: e.SubFamily, AddtlInfo: e.AddtlInfo,
+					CounterpartName: e.CounterpartName, CounterpartIBAN: e.CounterpartIBAN, CounterpartBIC: e.CounterpartBIC})
+			}
+			for _, v := range camt053.NotificationVersions {
+				want, err := camt053.RenderNotification(v, full)
+				require.NoError(t, err)
+				var got bytes.Buffer
+				require.NoError(t, camt053.WriteNotificationEntries(&got, v, hdr, st.Camt053Entries()))
+				assert.Equal(t, string(want), got.String(), v)
+				assert.Equal(t, len(st.Entries), strings.Count(got.String(), "<Ntry>"), v)
+			}
+		})
+	}
 }

@@ -14,7 +14,7 @@ import (
 const NotProvided = "NOTPROVIDED"
 
 // entryCurrency is the entry's currency, defaulting to the account's.
-func entryCurrency(e Entry, account string) string {
+func entryCurrency(e *Entry, account string) string {
 	if e.Currency != "" {
 		return e.Currency
 	}
@@ -24,14 +24,16 @@ func entryCurrency(e Entry, account string) string {
 // summary writes TxsSummry. It is left out when there are no entries or
 // when an entry is in another currency than the account, because sums
 // across currencies mean nothing.
-func (r *renderer) summary(entries []Entry, ccy string) error {
-	if len(entries) == 0 {
+func (r *renderer) summary(entries Entries, ccy string) error {
+	if entries.Len() == 0 {
 		return nil
 	}
 	var nCdt, nDbt int
 	var sumCdt, sumDbt int64
-	for i, e := range entries {
-		if entryCurrency(e, ccy) != ccy {
+	var e Entry
+	for i := range entries.Len() {
+		entries.Entry(i, &e)
+		if entryCurrency(&e, ccy) != ccy {
 			return nil
 		}
 		if e.Amount <= 0 {
@@ -101,15 +103,16 @@ func (r *renderer) summary(entries []Entry, ccy string) error {
 	return nil
 }
 
-func (r *renderer) entry(e Entry, accountCcy string) error {
+func (r *renderer) entry(e *Entry, accountCcy string) error {
 	if e.Amount <= 0 {
 		return fmt.Errorf("amount %d: must be > 0", e.Amount)
 	}
 	ccy := entryCurrency(e, accountCcy)
-	amt, err := formatAmount(e.Amount, ccy)
+	amt, err := appendAmount(r.amt[:0], e.Amount, ccy)
 	if err != nil {
 		return err
 	}
+	r.amt = amt
 	for _, d := range []struct{ field, v string }{{"BookingDate", e.BookingDate}, {"ValueDate", e.ValueDate}} {
 		if d.v != "" && !isoxml.IsDate(d.v) {
 			return fmt.Errorf("%s %q: not a date (YYYY-MM-DD)", d.field, d.v)
@@ -126,7 +129,7 @@ func (r *renderer) entry(e Entry, accountCcy string) error {
 
 	x := r.x
 	x.Open("Ntry")
-	x.Leaf("Amt", amt, "Ccy", ccy)
+	x.LeafBytes("Amt", amt, "Ccy", ccy)
 	x.Leaf("CdtDbtInd", ind)
 	if r.d.stsChoice {
 		x.Open("Sts")
@@ -167,13 +170,13 @@ func (r *renderer) entry(e Entry, accountCcy string) error {
 	x.Leaf("EndToEndId", e2e)
 	x.Close("Refs")
 	if r.d.txAmt {
-		x.Leaf("Amt", amt, "Ccy", ccy)
+		x.LeafBytes("Amt", amt, "Ccy", ccy)
 		x.Leaf("CdtDbtInd", ind)
 	} else {
 		// v02 has no TxDtls/Amt; the transaction amount goes in AmtDtls.
 		x.Open("AmtDtls")
 		x.Open("TxAmt")
-		x.Leaf("Amt", amt, "Ccy", ccy)
+		x.LeafBytes("Amt", amt, "Ccy", ccy)
 		x.Close("TxAmt")
 		x.Close("AmtDtls")
 	}
@@ -194,7 +197,7 @@ func (r *renderer) entry(e Entry, accountCcy string) error {
 
 // bankTxCode returns the entry's domain/family/sub-family, or the
 // payment default for its direction when none is set.
-func bankTxCode(e Entry) (domain, family, sub string, err error) {
+func bankTxCode(e *Entry) (domain, family, sub string, err error) {
 	if e.Domain == "" && e.Family == "" && e.SubFamily == "" {
 		if e.Credit {
 			return "PMNT", "RCDT", "OTHR", nil
@@ -202,7 +205,7 @@ func bankTxCode(e Entry) (domain, family, sub string, err error) {
 		return "PMNT", "ICDT", "OTHR", nil
 	}
 	for _, c := range []string{e.Domain, e.Family, e.SubFamily} {
-		if !codePattern.MatchString(c) {
+		if !isCode(c) {
 			return "", "", "", fmt.Errorf("bank transaction code %s/%s/%s: each part must be 1-4 of A-Z, 0-9",
 				e.Domain, e.Family, e.SubFamily)
 		}
@@ -212,7 +215,7 @@ func bankTxCode(e Entry) (domain, family, sub string, err error) {
 
 // counterparty writes RltdPties and RltdAgts for the other side of the
 // entry: the debtor of a credit, the creditor of a debit.
-func (r *renderer) counterparty(e Entry) error {
+func (r *renderer) counterparty(e *Entry) error {
 	party, acct, agent := "Cdtr", "CdtrAcct", "CdtrAgt"
 	if e.Credit {
 		party, acct, agent = "Dbtr", "DbtrAcct", "DbtrAgt"
@@ -242,7 +245,7 @@ func (r *renderer) counterparty(e Entry) error {
 		}
 		x.Close("RltdPties")
 	}
-	if bic := compact(e.CounterpartBIC); r.d.bic.MatchString(bic) {
+	if bic := compact(e.CounterpartBIC); r.d.bic(bic) {
 		x.Open("RltdAgts")
 		x.Open(agent)
 		x.Open("FinInstnId")

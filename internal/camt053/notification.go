@@ -39,6 +39,14 @@ func RenderNotification(version string, st Statement) ([]byte, error) {
 // WriteNotification is RenderNotification streaming to w: a long
 // notification is never held in memory.
 func WriteNotification(w io.Writer, version string, st Statement) error {
+	return WriteNotificationEntries(w, version, st, entrySlice(st.Entries))
+}
+
+// WriteNotificationEntries is WriteNotification with the entries taken
+// one at a time from entries instead of st.Entries (which is not read):
+// a caller holding the entries in its own model (bankstmt) streams them
+// to w without building a camt053 copy of the whole day first.
+func WriteNotificationEntries(w io.Writer, version string, st Statement, entries Entries) error {
 	base, ok := notificationDialects[version]
 	if !ok {
 		return fmt.Errorf("render %q: %w", version, ErrUnsupportedVersion)
@@ -52,7 +60,7 @@ func WriteNotification(w io.Writer, version string, st Statement) error {
 		st.ClosingDate = "1970-01-01"
 	}
 	r := renderer{x: isoxml.NewWriter(w), d: d, notification: true}
-	if err := r.document(st); err != nil {
+	if err := r.document(st, entries); err != nil {
 		return fmt.Errorf("render %s notification %q: %w", version, st.ID, err)
 	}
 	if err := r.x.Finish(); err != nil {

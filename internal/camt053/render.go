@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -21,7 +20,7 @@ type dialect struct {
 	ns string
 	// bicTag names the BIC element: BIC in v02, BICFI later.
 	bicTag string
-	bic    *regexp.Regexp
+	bic    func(string) bool
 	// stsChoice: v08 wraps the entry status in <Sts><Cd>.
 	stsChoice bool
 	// partyChoice: v08 wraps related parties in <Pty>.
@@ -34,10 +33,10 @@ type dialect struct {
 }
 
 var dialects = map[string]dialect{
-	V02: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V02, bicTag: "BIC", bic: bicPattern},
-	V03: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V03, bicTag: "BICFI", bic: bicPattern, txAmt: true},
-	V04: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V04, bicTag: "BICFI", bic: bicPattern, txAmt: true, netEntry: true},
-	V08: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V08, bicTag: "BICFI", bic: bic2014Pattern, txAmt: true, netEntry: true, stsChoice: true, partyChoice: true},
+	V02: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V02, bicTag: "BIC", bic: isBIC},
+	V03: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V03, bicTag: "BICFI", bic: isBIC, txAmt: true},
+	V04: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V04, bicTag: "BICFI", bic: isBIC, txAmt: true, netEntry: true},
+	V08: {ns: "urn:iso:std:iso:20022:tech:xsd:" + V08, bicTag: "BICFI", bic: isBIC2014, txAmt: true, netEntry: true, stsChoice: true, partyChoice: true},
 }
 
 // Render writes st as a camt.053 document of the given version (one of
@@ -62,7 +61,7 @@ func Render(version string, st Statement) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(2048 + 1536*len(st.Entries))
 	r := renderer{x: isoxml.NewWriter(&buf), d: d}
-	if err := r.document(st); err != nil {
+	if err := r.document(st, entrySlice(st.Entries)); err != nil {
 		return nil, fmt.Errorf("render %s statement %q: %w", version, st.ID, err)
 	}
 	if err := r.x.Finish(); err != nil {
@@ -80,9 +79,30 @@ type renderer struct {
 	// report writes a camt.052 account report: the same entries, in Rpt,
 	// with only an interim booked balance (ITBD).
 	report bool
+	// amt is the current entry's amount, formatted in place.
+	amt []byte
 }
 
-func (r *renderer) document(st Statement) error {
+// Entries hands the renderer a statement's entries one at a time, so a
+// long document is written straight from the caller's own model (the
+// reports engine's bankstmt.Statement) without first copying every entry
+// into this package's.
+type Entries interface {
+	Len() int
+	// Entry fills e with the i-th entry, overwriting every field; the
+	// renderer passes the same e for every call and keeps nothing of it.
+	// It may be called more than once for one i.
+	Entry(i int, e *Entry)
+}
+
+// entrySlice is Entries over a Statement's own entries.
+type entrySlice []Entry
+
+func (s entrySlice) Len() int              { return len(s) }
+func (s entrySlice) Entry(i int, e *Entry) { *e = s[i] }
+
+// document writes st with the given entries (st.Entries is not read).
+func (r *renderer) document(st Statement, entries Entries) error {
 	msgID := isoxml.CleanText(st.MsgID, max35)
 	if msgID == "" {
 		return errors.New("MsgID is empty")
@@ -104,7 +124,7 @@ func (r *renderer) document(st Statement) error {
 		return fmt.Errorf("period %s–%s: To before From", isoxml.DateTime(st.From), isoxml.DateTime(st.To))
 	}
 	ccy := st.Account.Currency
-	if !currencyPattern.MatchString(ccy) {
+	if !isCurrency(ccy) {
 		return fmt.Errorf("account currency %q: not an ISO 4217 code", ccy)
 	}
 	openDt, err := balanceDate("OpeningDate", st.OpeningDate, st.From)
@@ -165,11 +185,13 @@ func (r *renderer) document(st Statement) error {
 			return fmt.Errorf("closing balance: %w", err)
 		}
 	}
-	if err := r.summary(st.Entries, ccy); err != nil {
+	if err := r.summary(entries, ccy); err != nil {
 		return err
 	}
-	for i, e := range st.Entries {
-		if err := r.entry(e, ccy); err != nil {
+	var e Entry
+	for i := range entries.Len() {
+		entries.Entry(i, &e)
+		if err := r.entry(&e, ccy); err != nil {
 			return fmt.Errorf("entry %d: %w", i+1, err)
 		}
 	}
@@ -205,7 +227,7 @@ func (r *renderer) account(a Account) error {
 		x.Leaf("Nm", nm)
 		x.Close("Ownr")
 	}
-	if bic := compact(a.BIC); r.d.bic.MatchString(bic) {
+	if bic := compact(a.BIC); r.d.bic(bic) {
 		x.Open("Svcr")
 		x.Open("FinInstnId")
 		x.Leaf(r.d.bicTag, bic)
@@ -220,7 +242,7 @@ func (r *renderer) account(a Account) error {
 // IBAN-shaped value (then otherID, else the non-IBAN value, is used).
 func (r *renderer) accountID(iban, otherID string) error {
 	x := r.x
-	if c := compact(iban); ibanPattern.MatchString(c) {
+	if c := compact(iban); isIBAN(c) {
 		x.Open("Id")
 		x.Leaf("IBAN", c)
 		x.Close("Id")

@@ -47,7 +47,7 @@ func WriteAccountReport(w io.Writer, version string, st Statement) error {
 		st.OpeningDate = "1970-01-01" // not written: only the interim balance is
 	}
 	r := renderer{x: isoxml.NewWriter(w), d: d, report: true}
-	if err := r.document(st); err != nil {
+	if err := r.document(st, entrySlice(st.Entries)); err != nil {
 		return fmt.Errorf("render %s report %q: %w", version, st.ID, err)
 	}
 	if err := r.x.Finish(); err != nil {

@@ -6,6 +6,7 @@ package isoxml
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strings"
 )
@@ -77,6 +78,21 @@ func (x *Writer) Leaf(name, value string, attrs ...string) {
 	x.Indent()
 	x.Tag(name, attrs)
 	x.Escape(value)
+	x.Str("</")
+	x.Str(name)
+	x.Str(">")
+}
+
+// LeafBytes is Leaf with the value in a byte slice the caller reuses (an
+// amount formatted in place), so no string is made for it.
+func (x *Writer) LeafBytes(name string, value []byte, attrs ...string) {
+	x.Indent()
+	x.Tag(name, attrs)
+	if bytes.ContainsAny(value, `&<>"'`) {
+		x.Escape(string(value))
+	} else if x.err == nil {
+		_, x.err = x.w.Write(value)
+	}
 	x.Str("</")
 	x.Str(name)
 	x.Str(">")

@@ -380,12 +380,9 @@ func (ob *Outbound) renderReport(ctx context.Context, buf *bytes.Buffer, rep *Re
 		n.MsgID = "NTF" + strings.ReplaceAll(src.r.ID, "-", "")
 		n.ID = n.MsgID
 		n.CreatedAt = ob.clock.Now().UTC()
-		data, err := camt053.RenderNotification(rep.Version, n)
-		if err != nil {
-			return err
-		}
-		buf.Write(data)
-		return nil
+		// Straight into buf: RenderNotification would build a second
+		// copy of a document that can be 100+ MB.
+		return camt053.WriteNotification(buf, rep.Version, n)
 	case ReportMT940:
 		return mt940.Render(ctx, buf, mt940.Header{StatementNo: seq}, st, mt940.Options{
 			Encoding: rep.Encoding, LineEnding: rep.LineEnding, PageEntries: rep.PageEntries, KeepLatin1: rep.KeepLatin1})
