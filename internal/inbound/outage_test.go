@@ -47,7 +47,8 @@ func TestPipeline_AtlarDownTenMinutes(t *testing.T) {
 	require.Len(t, w.fake.Instructions(), 1, "one instruction")
 	// Four files, ten minutes: a line per file per retry would be hundreds;
 	// the client reports an endpoint at most every 30s (≤ 20 per endpoint)
-	// and a file's failing step at most once a minute.
+	// and steps failing on Atlar's outage at most once a minute for all
+	// files together (once per file, four files made up to 48 here).
 	require.LessOrEqualf(t, len(outage), 45, "warning lines during the outage:\n%s", joinLines(outage))
 }
 

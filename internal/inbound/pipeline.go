@@ -394,13 +394,22 @@ type failLog struct {
 	held int // failures since, logged at debug level only
 }
 
+// atlarDownKey rate-limits, for all files together, the reports of steps
+// that failed because Atlar was unreachable or busy: one outage is one
+// condition, however many files wait on it.
+const atlarDownKey = "\x00atlar"
+
 // logStep reports a failed step, rate-limited per file: a step that fails
 // every second (a folder that cannot be written, Atlar down) must not
-// flood the log.
+// flood the log. Atlar's temporary failures are rate-limited together.
 func (p *Pipeline) logStep(id string, err error) {
 	now := p.clock.Now()
+	key := id
+	if err != nil && atlar.Temporary(err) {
+		key = atlarDownKey
+	}
 	p.mu.Lock()
-	last, seen := p.fails[id]
+	last, seen := p.fails[key]
 	switch {
 	case err == nil:
 		delete(p.fails, id)
@@ -408,12 +417,12 @@ func (p *Pipeline) logStep(id string, err error) {
 		return
 	case seen && now.Sub(last.at) < failLogEvery:
 		last.held++
-		p.fails[id] = last
+		p.fails[key] = last
 		p.mu.Unlock()
 		p.log.Debug("file step failed; will retry", "file_id", id, "err", err)
 		return
 	}
-	p.fails[id] = failLog{at: now}
+	p.fails[key] = failLog{at: now}
 	p.mu.Unlock()
 	if last.held > 0 {
 		p.log.Warn("file step failed; will retry", "file_id", id, "err", err, "failures_since_last_report", last.held)
