@@ -187,6 +187,7 @@ func (a *app) prune(now time.Time) {
 			sweep(dir, n, err)
 		}
 	}
+	a.pruneJournal(now)
 }
 
 // reloadMu serialises reloads (SIGHUP and the control endpoint).
