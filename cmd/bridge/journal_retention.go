@@ -12,7 +12,7 @@ import (
 // pruneJournal removes the journal records of files finished longer than
 // storage.journal_retention ago (housekeeping, hourly). Duplicate index
 // entries inside their route's dedupe_window stay whatever the cutoff.
-func (a *app) pruneJournal(now time.Time) {
+func (a *app) pruneJournal(ctx context.Context, now time.Time) {
 	cfg := a.config()
 	r := cfg.Storage.JournalRetention.Duration
 	if r <= 0 {
@@ -23,7 +23,7 @@ func (a *app) pruneJournal(now time.Time) {
 		windows[rt.Name] = rt.DedupeWindow.Duration
 	}
 	start := time.Now()
-	st, err := a.store.Prune(context.Background(), state.PruneOptions{
+	st, err := a.store.Prune(ctx, state.PruneOptions{
 		Before: now.Add(-r),
 		KeepIndexedSince: func(route string) time.Time {
 			w, ok := windows[route]
@@ -35,7 +35,7 @@ func (a *app) pruneJournal(now time.Time) {
 			return now.Add(-w)
 		},
 	})
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		a.log.Warn("journal retention", "err", err, "pruned", st.Files)
 		return
 	}

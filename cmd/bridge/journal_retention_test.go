@@ -50,7 +50,7 @@ func TestJournalRetention_PruneFilesStatusCompact(t *testing.T) {
 		if err := tb.app.out.WriteResults(context.Background()); err != nil {
 			return false
 		}
-		tb.app.pruneJournal(future)
+		tb.app.pruneJournal(context.Background(), future)
 		files, err := tb.app.store.List(state.Filter{})
 		return err == nil && len(files) == 0
 	}, 20*time.Second, 50*time.Millisecond)

@@ -157,6 +157,7 @@ func (a *app) housekeeping(ctx context.Context) {
 	defer t.Stop()
 	for {
 		a.prune(time.Now())
+		a.pruneJournal(ctx, time.Now())
 		select {
 		case <-ctx.Done():
 			return
@@ -187,7 +188,6 @@ func (a *app) prune(now time.Time) {
 			sweep(dir, n, err)
 		}
 	}
-	a.pruneJournal(now)
 }
 
 // reloadMu serialises reloads (SIGHUP and the control endpoint).

@@ -44,6 +44,12 @@ func Compact(path string, timeout time.Duration) (CompactStats, error) {
 		return st, fmt.Errorf("compact journal: %w", err)
 	}
 	st.Before = fi.Size()
+	bak := path + ".bak"
+	if _, err := os.Stat(bak); err == nil {
+		// Left by a compaction that could not finish: it may be the only
+		// copy of the original. An operator decides, not this.
+		return st, fmt.Errorf("compact journal: %s exists (left by an earlier compaction?): restore it or remove it first", bak)
+	}
 	src, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return st, fmt.Errorf("compact journal: %w", &lockedError{path: path, wait: timeout})
@@ -93,7 +99,6 @@ func Compact(path string, timeout time.Duration) (CompactStats, error) {
 		_ = os.Remove(temp)
 		return st, fmt.Errorf("compact journal: close %s: %w", path, err)
 	}
-	bak := path + ".bak"
 	if err := os.Rename(path, bak); err != nil {
 		_ = os.Remove(temp)
 		return st, fmt.Errorf("compact journal: keep the original as %s: %w", bak, err)

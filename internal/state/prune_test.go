@@ -257,3 +257,23 @@ func TestCompact_ShrinksAndKeepsEveryRecord(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, problems)
 }
+
+// TestCompact_RefusesOverALeftBackup: a .bak left by a compaction that
+// could not finish may be the only original; compaction does not
+// overwrite it.
+func TestCompact_RefusesOverALeftBackup(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bridge.db")
+	s, err := Open(path, Options{})
+	require.NoError(t, err)
+	require.NoError(t, s.Create(newFile("A", "payables"), ""))
+	require.NoError(t, s.Close())
+	require.NoError(t, os.WriteFile(path+".bak", []byte("original"), 0o600))
+
+	_, err = Compact(path, time.Second)
+	require.ErrorContains(t, err, "bridge.db.bak exists")
+	data, err := os.ReadFile(path + ".bak")
+	require.NoError(t, err)
+	assert.Equal(t, "original", string(data))
+	_, err = os.Stat(path + ".compact")
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
