@@ -141,7 +141,7 @@ func TestPrune_CountsStayConsistent(t *testing.T) {
 
 	st, err := s.Prune(context.Background(), PruneOptions{Before: clock.Now().Add(-400 * day), BatchSize: 2})
 	require.NoError(t, err)
-	assert.Equal(t, PruneStats{Files: 6, Deliveries: 4, Kept: 2}, st)
+	assert.Equal(t, PruneStats{Files: 6, Deliveries: 4, Kept: 2, Scanned: 11}, st)
 
 	all, err := s.List(Filter{})
 	require.NoError(t, err)
@@ -276,4 +276,29 @@ func TestCompact_RefusesOverALeftBackup(t *testing.T) {
 	assert.Equal(t, "original", string(data))
 	_, err = os.Stat(path + ".compact")
 	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// TestPrune_StopsAtYoungIDs: ids made by NewID sort by arrival, so the
+// walk of a state's index ends at the first id younger than the cutoff:
+// the hourly run does not read a year of young files.
+func TestPrune_StopsAtYoungIDs(t *testing.T) {
+	s, clock := openTest(t, Options{})
+	create := func(n int) {
+		for range n {
+			f := newFile(NewID(clock.Now()), "payables")
+			require.NoError(t, s.Create(f, "claimed"))
+			finish(t, s, f.ID, Rejected)
+		}
+	}
+	create(5)
+	clock.Advance(401 * day)
+	create(50)
+	seeAll(t, s)
+	st, err := s.Prune(context.Background(), PruneOptions{Before: clock.Now().Add(-400 * day)})
+	require.NoError(t, err)
+	assert.Equal(t, 5, st.Files)
+	assert.Equal(t, 5, st.Scanned, "the young ids were not read")
+	all, err := s.List(Filter{})
+	require.NoError(t, err)
+	assert.Len(t, all, 50)
 }
