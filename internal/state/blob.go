@@ -53,7 +53,7 @@ func (s *Store) Delete(id string) error {
 		if err != nil {
 			return nil, err
 		}
-		return nil, dropFile(tx, f)
+		return nil, dropFile(tx, f.ID, f.State)
 	})
 	if !committed {
 		return fmt.Errorf("delete file %s: %w", id, err)

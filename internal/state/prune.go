@@ -138,7 +138,7 @@ func (s *Store) pruneCandidates(fin State, cursor string, o PruneOptions) (ids [
 			if u, err := ulid.ParseStrict(id); err == nil && !ulid.Time(u.Time()).Before(o.Before) {
 				return nil
 			}
-			ok, err := prunable(tx, id, o)
+			ok, _, err := prunable(tx, id, o)
 			if err != nil {
 				return err
 			}
@@ -167,42 +167,43 @@ const (
 	pruneKeep                     // old and finished, but something still needs it
 )
 
-// prunable decides for one file inside tx.
-func prunable(tx *bolt.Tx, id string, o PruneOptions) (pruneVerdict, error) {
+// prunable decides for one file inside tx; it also returns the file's
+// state, so that removing it needs no full decode.
+func prunable(tx *bolt.Tx, id string, o PruneOptions) (pruneVerdict, State, error) {
 	v := tx.Bucket(bucketFiles).Get([]byte(id))
 	if v == nil {
-		return pruneNo, nil
+		return pruneNo, "", nil
 	}
 	var h pruneHead
 	if err := json.Unmarshal(v, &h); err != nil {
-		return pruneNo, fmt.Errorf("decode file %s: %w", id, err)
+		return pruneNo, "", fmt.Errorf("decode file %s: %w", id, err)
 	}
 	if !h.State.Final() || !h.UpdatedAt.Before(o.Before) {
-		return pruneNo, nil
+		return pruneNo, h.State, nil
 	}
 	if changed := tx.Bucket(bucketChanged); changed != nil && changed.Get([]byte(id)) != nil {
-		return pruneKeep, nil // the outbox writer has not looked at its last write
+		return pruneKeep, h.State, nil // the outbox writer has not looked at its last write
 	}
 	pending := tx.Bucket(bucketPending)
 	prefix := []byte("file/" + id + "/")
 	if k, _ := pending.Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
-		return pruneKeep, nil
+		return pruneKeep, h.State, nil
 	}
 	if o.KeepIndexedSince != nil {
 		since := o.KeepIndexedSince(h.Route)
 		keys, err := fileIndexKeys(tx.Bucket(bucketByFile), id)
 		if err != nil {
-			return pruneNo, err
+			return pruneNo, h.State, err
 		}
 		dedupe := tx.Bucket(bucketDedupe)
 		for _, k := range keys {
 			var e indexEntry
 			if v := dedupe.Get(k); v != nil && json.Unmarshal(v, &e) == nil && !e.At.Before(since) {
-				return pruneKeep, nil
+				return pruneKeep, h.State, nil
 			}
 		}
 	}
-	return pruneYes, nil
+	return pruneYes, h.State, nil
 }
 
 // pruneBatch removes the given files in one write transaction, re-checking
@@ -211,18 +212,14 @@ func (s *Store) pruneBatch(ids []string, o PruneOptions) (files, deliveries int,
 	_, committed, err := s.write("prune", func(tx *bolt.Tx) (*File, error) {
 		files, deliveries = 0, 0 // from an earlier run of this write
 		for _, id := range ids {
-			ok, err := prunable(tx, id, o)
+			ok, st, err := prunable(tx, id, o)
 			if err != nil {
 				return nil, err
 			}
 			if ok != pruneYes {
 				continue
 			}
-			f, err := getFile(tx, id)
-			if err != nil {
-				return nil, err
-			}
-			if err := dropFile(tx, f); err != nil {
+			if err := dropFile(tx, id, st); err != nil {
 				return nil, err
 			}
 			n, err := dropDeliveries(tx, "file/"+id+"/")
@@ -242,22 +239,22 @@ func (s *Store) pruneBatch(ids []string, o PruneOptions) (files, deliveries int,
 
 // dropFile removes a file's record and everything derived from it: state
 // index entry and count, change mark, duplicate index entries.
-func dropFile(tx *bolt.Tx, f *File) error {
+func dropFile(tx *bolt.Tx, id string, st State) error {
 	files, err := bucket(tx, bucketFiles)
 	if err != nil {
 		return err
 	}
-	if err := files.Delete([]byte(f.ID)); err != nil {
+	if err := files.Delete([]byte(id)); err != nil {
 		return err
 	}
-	if err := unindexState(tx, f.ID, f.State); err != nil {
+	if err := unindexState(tx, id, st); err != nil {
 		return err
 	}
 	changed, err := bucket(tx, bucketChanged)
 	if err != nil {
 		return err
 	}
-	if err := changed.Delete([]byte(f.ID)); err != nil {
+	if err := changed.Delete([]byte(id)); err != nil {
 		return err
 	}
 	dedupe, err := bucket(tx, bucketDedupe)
@@ -268,7 +265,7 @@ func dropFile(tx *bolt.Tx, f *File) error {
 	if err != nil {
 		return err
 	}
-	keys, err := fileIndexKeys(byFile, f.ID)
+	keys, err := fileIndexKeys(byFile, id)
 	if err != nil {
 		return err
 	}
@@ -277,7 +274,7 @@ func dropFile(tx *bolt.Tx, f *File) error {
 			return err
 		}
 	}
-	return byFile.Delete([]byte(f.ID))
+	return byFile.Delete([]byte(id))
 }
 
 // dropDeliveries removes the delivery records (and pending marks) under
