@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +43,9 @@ func startControl(ctx context.Context, a *app) (*controlServer, error) {
 		reply(w, st, err)
 	})
 	mux.HandleFunc("GET /files", func(w http.ResponseWriter, r *http.Request) {
-		files, err := listFiles(a.store, r.URL.Query().Get("state"), r.URL.Query().Get("route"))
+		q := r.URL.Query()
+		limit, _ := strconv.Atoi(q.Get("limit")) // absent or bad: the default page
+		files, err := listFiles(a.store, q.Get("state"), q.Get("route"), limit, q.Get("after"))
 		reply(w, files, err)
 	})
 	mux.HandleFunc("GET /files/{id}", func(w http.ResponseWriter, r *http.Request) {

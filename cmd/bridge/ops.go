@@ -159,6 +159,7 @@ func (a *app) housekeeping(ctx context.Context) {
 	defer t.Stop()
 	for {
 		a.prune(time.Now())
+		a.pruneJournal(ctx, time.Now())
 		select {
 		case <-ctx.Done():
 			return

@@ -18,12 +18,13 @@ var synopses = []struct{ name, line, what string }{
 	{"demo", "demo     [--dir D] [--sftp-listen A] [--http-listen A]", "run on the built-in Atlar sandbox"},
 	{"validate", "validate FILE [--route R] [--json]", "offline check; exit 0 valid, 1 invalid"},
 	{"status", "status   [--json]", "files per state, last polls, failures; exit 3 when no bridge runs"},
-	{"files", "files    [--state S] [--route R] [--json] | files show ID", "list files, or one file's journey"},
+	{"files", "files    [--state S] [--route R] [--limit N] [--after ID] [--json] | files show ID", "list files, or one file's journey"},
 	{"retry", "retry    ID [--force]", "requeue a rejected/failed file"},
 	{"redeliver", "redeliver REPORT_ID", "write a statement to the outbox again"},
 	{"reload", "reload", "re-read users, keys, routes and credentials"},
 	{"doctor", "doctor   [--online]", "check config, folders, journal, clock, Atlar credentials and permissions"},
 	{"backup", "backup   FILE", "write a consistent copy of the journal, also while the bridge runs"},
+	{"compact", "compact", "shrink the journal file after pruning (offline: stop the bridge first)"},
 	{"alerts", "alerts   test", "send one alert of each kind to the configured email and webhook"},
 	{"hostkey", "hostkey", "print the SFTP host key fingerprints"},
 	{"hash-password", "hash-password", "bcrypt a password read from stdin"},
@@ -109,6 +110,8 @@ func runCommand(ctx context.Context, env *cmdEnv, cmd string, rest []string) err
 		return cmdAlerts(ctx, env, rest)
 	case "backup":
 		return cmdBackup(ctx, env, rest)
+	case "compact":
+		return cmdCompact(ctx, env, rest)
 	case "hostkey":
 		return cmdHostkey(ctx, env, rest)
 	case "hash-password":

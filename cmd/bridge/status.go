@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -147,8 +149,18 @@ func buildStatus(s stateReader, cfg *config.Config, running bool) (*statusReport
 	return st, nil
 }
 
-func listFiles(s stateReader, st, route string) ([]fileSummary, error) {
-	flt := state.Filter{Route: route}
+// defaultFilesLimit is the page `files` lists when not told: a journal of a
+// year holds hundreds of thousands of records, too many to print (or to
+// send over the control socket) at once.
+const defaultFilesLimit = 1000
+
+// listFiles lists up to limit files (defaultFilesLimit when <= 0) after the
+// id after, in id (arrival) order.
+func listFiles(s stateReader, st, route string, limit int, after string) ([]fileSummary, error) {
+	if limit <= 0 {
+		limit = defaultFilesLimit
+	}
+	flt := state.Filter{Route: route, Limit: limit, After: after}
 	if st != "" {
 		flt.States = []state.State{state.State(st)}
 	}
@@ -293,9 +305,14 @@ func cmdFiles(ctx context.Context, env *cmdEnv, args []string) error {
 	stateFlag := fs.String("state", "", "only files in this state")
 	route := fs.String("route", "", "only files of this route")
 	asJSON := fs.Bool("json", false, "print JSON")
+	limit := fs.Int("limit", defaultFilesLimit, "list at most this many files")
+	after := fs.String("after", "", "list files after this id (the last id of the previous page)")
 	pos, err := env.parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *limit <= 0 {
+		return usageErr("files: --limit must be > 0 (got %d)", *limit)
 	}
 	if *stateFlag != "" && !slices.Contains(stateColumns, state.State(*stateFlag)) {
 		return usageErr("files: unknown state %q", *stateFlag)
@@ -326,12 +343,18 @@ func cmdFiles(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	var files []fileSummary
 	if j.client != nil {
-		err = j.client.call(ctx, "GET", fmt.Sprintf("/files?state=%s&route=%s", *stateFlag, *route), &files)
+		q := url.Values{"state": {*stateFlag}, "route": {*route}, "limit": {strconv.Itoa(*limit)}, "after": {*after}}
+		err = j.client.call(ctx, "GET", "/files?"+q.Encode(), &files)
 	} else {
-		files, err = listFiles(j.store, *stateFlag, *route)
+		files, err = listFiles(j.store, *stateFlag, *route, *limit, *after)
 	}
 	if err != nil {
 		return err
+	}
+	if len(files) == *limit {
+		// A full page: say how to get the next one, on stderr so that
+		// --json output stays one document.
+		fmt.Fprintf(env.stderr, "more files may follow: %s files --after %s\n", cmdName(), files[len(files)-1].ID)
 	}
 	if *asJSON {
 		return writeJSON(env.stdout, files)

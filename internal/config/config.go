@@ -62,6 +62,11 @@ type Atlar struct {
 // Storage is where everything lives.
 type Storage struct {
 	Root string `toml:"root"` // default ./data
+	// JournalRetention: how long the journal keeps the record of a finished
+	// file (completed, failed, rejected) after its last step; default 400
+	// days, 0 keeps every record. Never shorter than a route's
+	// dedupe_window or results.max_wait.
+	JournalRetention Duration `toml:"journal_retention"`
 }
 
 // Watch tunes folder watching.

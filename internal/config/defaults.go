@@ -15,6 +15,10 @@ const (
 	DefaultPain002Version = Pain002V10
 	DefaultMaxFileSize    = Size(256 << 20)
 	DefaultDedupeWindow   = 90 * 24 * time.Hour
+	// DefaultJournalRetention keeps a finished file's record for 400 days:
+	// a year of look-ups ("what happened to last March's run?") and more
+	// than every default window.
+	DefaultJournalRetention = 400 * 24 * time.Hour
 	// DefaultQuote is a CSV profile's quote character when it sets none.
 	DefaultQuote = `"`
 )
@@ -44,7 +48,7 @@ func Default() *Config {
 			MaxRetries:      8,
 			AccountsRefresh: D(10 * time.Minute),
 		},
-		Storage: Storage{Root: DefaultStorageRoot},
+		Storage: Storage{Root: DefaultStorageRoot, JournalRetention: D(DefaultJournalRetention)},
 		Watch: Watch{
 			Settle: D(2 * time.Second),
 			Rescan: D(30 * time.Second),

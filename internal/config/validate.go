@@ -42,6 +42,7 @@ func (c *Config) Validate() error {
 	v.positive("results.max_wait", c.Results.MaxWait)
 	v.nonNegative("outbox.retention", c.Outbox.Retention)
 	v.nonNegative("archive.retention", c.Archive.Retention)
+	v.journalRetention()
 	v.positiveInt("inbound.workers", c.Inbound.Workers)
 	v.positiveSize("inbound.parse_budget", c.Inbound.ParseBudget)
 	v.positiveSize("inbound.max_csv_line", c.Inbound.MaxCSVLine)
@@ -106,6 +107,26 @@ func (v *checker) statements() {
 type checker struct {
 	c    *Config
 	errs Errors
+}
+
+// journalRetention: pruning a finished file's record drops its duplicate
+// index entries and what tracking knows of it, so the retention must
+// outlast every duplicate window and the longest a file is tracked.
+func (v *checker) journalRetention() {
+	const key = "storage.journal_retention"
+	r := v.c.Storage.JournalRetention
+	v.nonNegative(key, r)
+	if r.Duration <= 0 {
+		return
+	}
+	if mw := v.c.Results.MaxWait; r.Duration < mw.Duration {
+		v.fail(key, "must be >= results.max_wait %q (got %q)", mw, r)
+	}
+	for i, rt := range v.c.Routes {
+		if r.Duration < rt.DedupeWindow.Duration {
+			v.fail(key, "must be >= routes[%d].dedupe_window %q of route %q (got %q)", i, rt.DedupeWindow, rt.Name, r)
+		}
+	}
 }
 
 func (v *checker) fail(key, format string, args ...any) {

@@ -53,44 +53,7 @@ func (s *Store) Delete(id string) error {
 		if err != nil {
 			return nil, err
 		}
-		files, err := bucket(tx, bucketFiles)
-		if err != nil {
-			return nil, err
-		}
-		if err := files.Delete([]byte(id)); err != nil {
-			return nil, err
-		}
-		if err := unindexState(tx, id, f.State); err != nil {
-			return nil, err
-		}
-		if err := unindexState(tx, id, CompletedWithFailures); err != nil {
-			return nil, err
-		}
-		changed, err := bucket(tx, bucketChanged)
-		if err != nil {
-			return nil, err
-		}
-		if err := changed.Delete([]byte(id)); err != nil {
-			return nil, err
-		}
-		dedupe, err := bucket(tx, bucketDedupe)
-		if err != nil {
-			return nil, err
-		}
-		byFile, err := bucket(tx, bucketByFile)
-		if err != nil {
-			return nil, err
-		}
-		keys, err := fileIndexKeys(byFile, id)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range keys {
-			if err := dedupe.Delete(k); err != nil {
-				return nil, err
-			}
-		}
-		return nil, byFile.Delete([]byte(id))
+		return nil, dropFile(tx, f.ID, f.State)
 	})
 	if !committed {
 		return fmt.Errorf("delete file %s: %w", id, err)
