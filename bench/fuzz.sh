@@ -15,12 +15,14 @@
 #
 # Budgets are counts, not times: a time budget (-fuzztime 20s) lets Go's
 # fuzz coordinator race its own deadline and fail with "context deadline
-# exceeded" and no failing input (golang/go#75804). Each target has the
-# executions per second it ran on the shared 2-core CI machine (measured
-# with -fuzztime 10s at a load average of about 20, baseline coverage
-# included: a busy machine's figure, so a run is about SECONDS long there
-# and shorter on an idle one); the script runs SECONDS x that many
-# executions (-fuzztime Nx).
+# exceeded" and no failing input (golang/go#75804). Each target has a
+# rate of executions per second and the script runs SECONDS x that many
+# (-fuzztime Nx). The rates are about a third of what each target ran on
+# the idle 2-core CI machine (there FuzzRead did 175k and FuzzTokens 361k
+# executions in 20 s; 10-minute runs by hand: csvpay 7.4M, config 1.5M,
+# sftp paths 6.6M), so a CI run takes about SECONDS/3 per target when idle
+# and a few minutes at a load average of 20 (measured there: csvpay 800,
+# FuzzRead 300, FuzzTokens 1000, config 1600, sftp 550 per second).
 # Should the coordinator still fail that way, the run counts as a pass
 # only when it wrote no new input under testdata/fuzz/: a real crasher
 # always writes one, and still fails CI.
@@ -31,12 +33,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 targets=(
-  "./internal/csvpay FuzzParse 800"
-  "./internal/pain001 FuzzRead 300"
-  "./internal/pain001 FuzzTokens 1000"
+  "./internal/csvpay FuzzParse 4000"
+  "./internal/pain001 FuzzRead 3000"
+  "./internal/pain001 FuzzTokens 6000"
   "./internal/config FuzzParse 1600"
-  "./internal/sftpserver FuzzSession_Resolve 550"
-  "./internal/pain001 FuzzSchemaVerdict 300"
+  "./internal/sftpserver FuzzSession_Resolve 3000"
+  "./internal/pain001 FuzzSchemaVerdict 600"
 )
 if [ "${FUZZ_ALL:-}" = 1 ]; then
   targets+=(
