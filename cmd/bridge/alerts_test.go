@@ -120,17 +120,20 @@ func TestAlerts_RejectedFileReachesWebhook(t *testing.T) {
 func TestAlerts_StuckFileRaisedAndResolved(t *testing.T) {
 	h := newHookSink(t, "hook-secret")
 	tb := newTestBridge(t, withWebhook(h))
+	// Received an hour ago: stuck for the bridge's own watchdog too, which
+	// runs beside these calls (a file stuck only in the test's future
+	// would be resolved by it in between, and raised twice).
 	f := &state.File{ID: state.NewID(time.Now()), Route: "payables", Format: "csv", Name: "stuck.csv",
-		State: state.Received, Path: "processing/payables/x", InboxPath: "inbox/payables/x", ReceivedAt: time.Now()}
+		State: state.Received, Path: "processing/payables/x", InboxPath: "inbox/payables/x", ReceivedAt: time.Now().Add(-time.Hour)}
 	require.NoError(t, tb.app.store.Create(f, "test"))
 	reported := map[string]bool{}
-	tb.app.checkAlerts(reported, time.Now().Add(2*time.Minute))
-	tb.app.checkAlerts(reported, time.Now().Add(3*time.Minute))
+	tb.app.checkAlerts(reported, time.Now())
+	tb.app.checkAlerts(reported, time.Now().Add(time.Minute))
 	b := h.wait(t, alert.FileStuck, "warning")
 	require.Equal(t, "stuck.csv", b.Name)
 	_, err := tb.app.store.Update(f.ID, "test", func(f *state.File) error { f.State = state.Completed; return nil })
 	require.NoError(t, err)
-	tb.app.checkAlerts(reported, time.Now().Add(4*time.Minute))
+	tb.app.checkAlerts(reported, time.Now().Add(2*time.Minute))
 	r := h.wait(t, alert.FileStuck, "resolved")
 	require.Equal(t, f.ID, r.FileID)
 	stuck := 0
