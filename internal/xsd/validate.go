@@ -359,7 +359,16 @@ func (v *Validator) attrs(attrs []xml.Attr, line int) {
 	var seen uint64
 	for _, a := range attrs {
 		switch {
-		case a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" || a.Name.Space == XSINamespace:
+		case a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns":
+			continue
+		case a.Name.Space == XSINamespace:
+			// The schema-instance namespace has exactly these four
+			// attributes; any other name in it is invalid everywhere.
+			switch a.Name.Local {
+			case "schemaLocation", "noNamespaceSchemaLocation", "type", "nil":
+			default:
+				v.fail(line, false, "xsi:"+a.Name.Local, a.Value, "no such schema-instance attribute (xsi:schemaLocation, xsi:noNamespaceSchemaLocation, xsi:type or xsi:nil)")
+			}
 			continue
 		}
 		found := false
