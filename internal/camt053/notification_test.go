@@ -1,8 +1,6 @@
 package camt053
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,15 +15,7 @@ import (
 // that every entry and its EndToEndId is there, without balances.
 func TestRenderNotification_Golden(t *testing.T) {
 	sharedtest.Tool(t, "xmllint", "libxml2-utils")
-	inputs, err := filepath.Glob(filepath.Join("testdata", "render", "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, inputs)
-	for _, in := range inputs {
-		raw, err := os.ReadFile(in)
-		require.NoError(t, err)
-		var c renderCase
-		require.NoError(t, json.Unmarshal(raw, &c), in)
-		base := strings.TrimSuffix(in, ".json")
+	for base, c := range renderCases(t) {
 		for _, version := range NotificationVersions {
 			t.Run(filepath.Base(base)+"/"+version, func(t *testing.T) {
 				got, err := RenderNotification(version, c.Statement)

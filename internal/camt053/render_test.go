@@ -1,10 +1,7 @@
 package camt053
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -24,17 +21,7 @@ type renderCase struct {
 
 func TestRender_Golden(t *testing.T) {
 	sharedtest.Tool(t, "xmllint", "libxml2-utils") // without xmllint the whole test skips (fails on CI)
-	inputs, err := filepath.Glob(filepath.Join("testdata", "render", "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, inputs)
-
-	for _, in := range inputs {
-		raw, err := os.ReadFile(in)
-		require.NoError(t, err)
-		var c renderCase
-		require.NoError(t, json.Unmarshal(raw, &c), in)
-		base := strings.TrimSuffix(in, ".json")
-
+	for base, c := range renderCases(t) {
 		for _, version := range Versions {
 			t.Run(filepath.Base(base)+"/"+version, func(t *testing.T) {
 				got, err := Render(version, c.Statement)

@@ -1,8 +1,6 @@
 package camt053
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,15 +16,7 @@ import (
 // every entry and EndToEndId is there, with one interim booked balance.
 func TestRenderAccountReport_Golden(t *testing.T) {
 	sharedtest.Tool(t, "xmllint", "libxml2-utils")
-	inputs, err := filepath.Glob(filepath.Join("testdata", "render", "*.json"))
-	require.NoError(t, err)
-	require.NotEmpty(t, inputs)
-	for _, in := range inputs {
-		raw, err := os.ReadFile(in)
-		require.NoError(t, err)
-		var c renderCase
-		require.NoError(t, json.Unmarshal(raw, &c), in)
-		base := strings.TrimSuffix(in, ".json")
+	for base, c := range renderCases(t) {
 		for _, version := range AccountReportVersions {
 			t.Run(filepath.Base(base)+"/"+version, func(t *testing.T) {
 				got, err := RenderAccountReport(version, c.Statement)
