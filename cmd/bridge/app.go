@@ -174,7 +174,7 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (_ *app, er
 	if err := a.watcher.Start(ctx); err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, func(context.Context) error { return a.watcher.Close() })
+	a.closers = append(a.closers, a.watcher.Close)
 
 	bg, stopBG := context.WithCancel(ctx)
 	var bgWG sync.WaitGroup

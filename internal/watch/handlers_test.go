@@ -81,7 +81,7 @@ func TestWatcher_Handlers(t *testing.T) {
 		drop(t, dir, fmt.Sprintf("f%02d.csv", i), "x")
 	}
 	require.NoError(t, w.Start(t.Context()))
-	t.Cleanup(func() { assert.NoError(t, w.Close()) })
+	t.Cleanup(func() { assert.NoError(t, w.Close(context.Background())) })
 
 	// Every call waits until `handlers` calls are in flight: the files
 	// can only all be handed over if the watcher runs that many at once.
@@ -130,7 +130,7 @@ func TestWatcher_EventDuringHandler(t *testing.T) {
 	w := New([]Dir{{Route: "payables", Path: dir}}, handle,
 		Options{Settle: testSettle, Rescan: time.Hour, Clock: clock, Logger: quiet, Handlers: 2})
 	require.NoError(t, w.Start(t.Context()))
-	t.Cleanup(func() { assert.NoError(t, w.Close()) })
+	t.Cleanup(func() { assert.NoError(t, w.Close(context.Background())) })
 	blockUntil := func(n int) {
 		ctx, cancel := context.WithTimeout(t.Context(), waitFor)
 		defer cancel()

@@ -113,7 +113,7 @@ func start(t *testing.T, dirs []Dir, o Options) *harness {
 	}
 	h.w = New(dirs, h.rec.handle, o)
 	require.NoError(t, h.w.Start(t.Context()))
-	t.Cleanup(func() { assert.NoError(t, h.w.Close()) })
+	t.Cleanup(func() { assert.NoError(t, h.w.Close(context.Background())) })
 	return h
 }
 

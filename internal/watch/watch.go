@@ -86,6 +86,11 @@ type Watcher struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	done    chan struct{} // closed when the loop has exited
+	// stopped is closed once Close has waited for every goroutine and
+	// closed fsnotify; stopErr is fsnotify's answer.
+	stopOnce sync.Once
+	stopped  chan struct{}
+	stopErr  error
 
 	// Channels into the loop.
 	wake      chan struct{} // events are waiting in dirty
@@ -141,6 +146,7 @@ func New(dirs []Dir, h Handler, o Options) *Watcher {
 		handled:   make(chan handled, o.Handlers),
 		dirs:      append([]Dir(nil), dirs...),
 		done:      make(chan struct{}),
+		stopped:   make(chan struct{}),
 		wake:      make(chan struct{}, 1),
 		rescanReq: make(chan struct{}, 1),
 		setReq:    make(chan setDirsReq),
@@ -187,25 +193,36 @@ func (w *Watcher) Start(ctx context.Context) error {
 }
 
 // Close stops the watcher and waits for its goroutines, including handler
-// calls in progress (their context is cancelled). Close is idempotent.
-func (w *Watcher) Close() error {
+// calls in progress (their context is cancelled), for as long as ctx
+// allows: a handler that ignores its cancelled context (a claim stuck in a
+// filesystem call) makes Close return ctx's error rather than hang the
+// service's stop. A later Close waits again; once everything has stopped,
+// Close returns nil.
+func (w *Watcher) Close(ctx context.Context) error {
 	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		return nil
-	}
 	w.closed = true
 	started := w.started
 	w.mu.Unlock()
 	if !started {
 		return nil
 	}
-	w.cancel()
-	w.wg.Wait()
-	w.ticker.Stop()
-	w.timer.Stop()
-	if err := w.fsw.Close(); err != nil {
-		return fmt.Errorf("watch: close: %w", err)
+	w.stopOnce.Do(func() {
+		w.cancel()
+		go func() {
+			w.wg.Wait()
+			w.ticker.Stop()
+			w.timer.Stop()
+			w.stopErr = w.fsw.Close()
+			close(w.stopped)
+		}()
+	})
+	select {
+	case <-w.stopped:
+	case <-ctx.Done():
+		return fmt.Errorf("watch: close: handlers still running: %w", ctx.Err())
+	}
+	if w.stopErr != nil {
+		return fmt.Errorf("watch: close: %w", w.stopErr)
 	}
 	return nil
 }

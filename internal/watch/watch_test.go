@@ -347,7 +347,7 @@ func TestWatcher_Start(t *testing.T) {
 			err := w.Start(t.Context())
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
-			require.NoError(t, w.Close())
+			require.NoError(t, w.Close(context.Background()))
 		})
 	}
 	t.Run("Unreadable", func(t *testing.T) {
@@ -380,11 +380,36 @@ func TestWatcher_Close(t *testing.T) {
 	drop(t, dir, "x.csv", "x")
 	drop(t, dir, "x.csv.ok", "")
 	<-entered
-	require.NoError(t, w.Close()) // cancels the handler and waits for it
+	require.NoError(t, w.Close(context.Background())) // cancels the handler and waits for it
 	assert.ErrorIs(t, ctxErr, context.Canceled)
-	require.NoError(t, w.Close())
+	require.NoError(t, w.Close(context.Background()))
 	assert.Error(t, w.SetDirs(nil))
 	assert.Error(t, w.Start(t.Context()))
+}
+
+// A handler that ignores its cancelled context must not hang the service's
+// stop: Close gives up when its context ends, and a later Close, once the
+// handler has returned, finishes the job.
+func TestWatcher_CloseGivesUpOnStuckHandler(t *testing.T) {
+	dir := t.TempDir()
+	entered, release := make(chan struct{}), make(chan struct{})
+	w := New([]Dir{{Route: "payables", Path: dir}}, func(ctx context.Context, c Candidate) error {
+		close(entered)
+		<-release // stuck in a call that does not take a context
+		return nil
+	}, Options{Settle: time.Millisecond, Logger: quiet})
+	require.NoError(t, w.Start(t.Context()))
+	drop(t, dir, "x.csv", "x")
+	<-entered
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := w.Close(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "handlers still running")
+
+	close(release)
+	require.NoError(t, w.Close(context.Background()))
 }
 
 func TestWatcher_SetDirsBeforeStart(t *testing.T) {
@@ -392,13 +417,13 @@ func TestWatcher_SetDirsBeforeStart(t *testing.T) {
 	clockless := New([]Dir{{Route: "a", Path: a}}, nil, Options{Logger: quiet})
 	require.Error(t, clockless.SetDirs([]Dir{{Route: "x", Path: a}, {Route: "y", Path: a}}))
 	require.NoError(t, clockless.SetDirs([]Dir{{Route: "b", Path: b}}))
-	require.NoError(t, clockless.Close())
+	require.NoError(t, clockless.Close(context.Background()))
 
 	rec := newRecorder(t)
 	w := New([]Dir{{Route: "a", Path: a}}, rec.handle, Options{Settle: time.Millisecond, Logger: quiet})
 	require.NoError(t, w.SetDirs([]Dir{{Route: "b", Path: b}}))
 	require.NoError(t, w.Start(context.Background()))
-	defer w.Close()
+	defer w.Close(context.Background())
 	drop(t, b, "real-clock.csv", "x")
 	require.Eventually(t, func() bool { return rec.count() == 1 }, waitFor, pollEvery)
 	assert.Equal(t, "b", rec.last().Route)
@@ -414,7 +439,7 @@ func TestWatcher_RealClockLatency(t *testing.T) {
 		return rec.handle(ctx, c)
 	}, Options{Settle: settle, Logger: quiet})
 	require.NoError(t, w.Start(t.Context()))
-	defer w.Close()
+	defer w.Close(context.Background())
 
 	dropped := time.Now()
 	drop(t, dir, "fast.csv", "x")
