@@ -33,9 +33,10 @@ var (
 	bucketChanged    = []byte("changed")    // id → sequence of its latest write, until marked seen (changes.go)
 	bucketCounts     = []byte("counts")     // route NUL state → files (counts.go)
 	bucketSchema     = []byte("schema")     // "version" → schemaVersion
+	bucketOps        = []byte("ops")        // key → Op JSON (ops.go)
 
 	allBuckets = [][]byte{bucketFiles, bucketStates, bucketDedupe, bucketByFile,
-		bucketDeliveries, bucketPending, bucketMeta, bucketBlobs, bucketChanged, bucketCounts, bucketSchema, bucketOutbox}
+		bucketDeliveries, bucketPending, bucketMeta, bucketBlobs, bucketChanged, bucketCounts, bucketSchema, bucketOutbox, bucketOps}
 )
 
 // derived reports whether a bucket is derived from the others, added by a
