@@ -384,6 +384,12 @@ func (r *reader) finish() {
 	if r.header.Namespace == "" || r.colls == nil && len(r.problems) > 0 {
 		return
 	}
+	if r.grp == nil {
+		r.missing(sc{}, "GrpHdr", "the group header")
+	}
+	if r.row == 0 {
+		r.missing(sc{}, "PmtInf/DrctDbtTxInf", "at least one direct-debit transaction")
+	}
 	if !r.strict {
 		return
 	}
@@ -431,4 +437,3 @@ func (r *reader) allProblems() payrun.Problems {
 	}
 	return ps
 }
-

@@ -39,7 +39,7 @@ var sampleCases = []sampleCase{
 		file:  "de-dk-sepaking.pain.008.003.02.xml",
 		today: "2010-12-03",
 		want: map[string]string{
-			"PmtInf[1]/CdtrSchmeId/Id/PrvtId/Othr/Id": "DE00ZZZ00099999999",
+			"PmtInf[1]/CdtrSchmeId/Id/PrvtId/Othr/Id":                                                          "DE00ZZZ00099999999",
 			"PmtInf[1]/DrctDbtTxInf[1]/DrctDbtTx/MndtRltdInf/AmdmntInfDtls/OrgnlCdtrSchmeId/Id/PrvtId/Othr/Id": "AA00ZZZOriginalCreditorID",
 		},
 		fix: []edit{
@@ -51,7 +51,7 @@ var sampleCases = []sampleCase{
 		file:  "de-sepaking.pain.008.002.02.xml",
 		today: "2010-12-03",
 		want: map[string]string{
-			"PmtInf[1]/CdtrSchmeId/Id/PrvtId/Othr/Id": "DE00ZZZ00099999999",
+			"PmtInf[1]/CdtrSchmeId/Id/PrvtId/Othr/Id":                                                          "DE00ZZZ00099999999",
 			"PmtInf[1]/DrctDbtTxInf[1]/DrctDbtTx/MndtRltdInf/AmdmntInfDtls/OrgnlCdtrSchmeId/Id/PrvtId/Othr/Id": "AA00ZZZOriginalCreditorID",
 		},
 		fix: []edit{
@@ -63,8 +63,8 @@ var sampleCases = []sampleCase{
 		file:  "nl-abnamro-voorbeeld.pain.008.001.02.xml",
 		today: "2012-02-21",
 		want: map[string]string{
-			"PmtInf[1]/CdtrAcct/Id/IBAN":                                "DE12345678901234567890",
-			"PmtInf[1]/DrctDbtTxInf[1]/DbtrAcct/Id/IBAN":                "DE12345678901234567890",
+			"PmtInf[1]/CdtrAcct/Id/IBAN":                                        "DE12345678901234567890",
+			"PmtInf[1]/DrctDbtTxInf[1]/DbtrAcct/Id/IBAN":                        "DE12345678901234567890",
 			"PmtInf[1]/DrctDbtTxInf[1]/DrctDbtTx/CdtrSchmeId/Id/PrvtId/Othr/Id": "NL89ZZZ011234567890",
 		},
 		fix: []edit{
@@ -83,7 +83,7 @@ var sampleCases = []sampleCase{
 	},
 }
 
-func readSample(t *testing.T, name string) []byte {
+func readSample(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(sharedtest.Dir(t, "iso20022", "samples", "pain008", name))
 	require.NoError(t, err)
@@ -115,7 +115,7 @@ func TestRead_PublicSamplesRejected(t *testing.T) {
 }
 
 // corrected applies a case's edits to the public sample.
-func corrected(t *testing.T, sc sampleCase) []byte {
+func corrected(t testing.TB, sc sampleCase) []byte {
 	t.Helper()
 	s := string(readSample(t, sc.file))
 	for _, e := range sc.fix {
