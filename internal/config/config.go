@@ -158,6 +158,16 @@ type Route struct {
 	RejectInBand bool `toml:"reject_in_band"`
 	// MaxFileSize, default "256MiB".
 	MaxFileSize Size `toml:"max_file_size"`
+	// Kind is for format = "csv": what the rows are, payments (default) |
+	// direct_debits | counterparties (SPEC §10).
+	Kind string `toml:"kind"`
+	// CreditorID is for kind = "direct_debits": the SEPA creditor
+	// identifier of rows without a creditor_id column.
+	CreditorID string `toml:"creditor_id"`
+	// CreditorAccountID is for kind = "direct_debits": the Atlar account
+	// that collects, for rows naming neither destination_account_id nor
+	// creditor_iban.
+	CreditorAccountID string `toml:"creditor_account_id"`
 }
 
 // CSVProfile describes a legacy CSV layout.
