@@ -47,3 +47,14 @@ func TestRead_DKFlavour(t *testing.T) {
 	iso := read(t, []byte(strings.Replace(amp, " pain.008.001.02.DK.xsd", " pain.008.001.02.xsd", 1)), Options{Today: "2012-02-05"})
 	assert.Zero(t, iso.SchemaErrors)
 }
+
+// An ISO-8859-1 file is decoded: a debtor name with ü reads as UTF-8.
+func TestRead_Latin1(t *testing.T) {
+	doc := strings.Replace(string(corrected(t, sampleCases[3])), `encoding="UTF-8"`, `encoding="ISO-8859-1"`, 1)
+	require.Contains(t, doc, "ISO-8859-1")
+	require.Contains(t, doc, "<Nm>NAAM</Nm>")
+	doc = strings.ReplaceAll(doc, "<Nm>NAAM</Nm>", "<Nm>M\xfcller</Nm>")
+	res := read(t, []byte(doc), Options{Today: "2012-02-05"})
+	require.Empty(t, res.Problems)
+	assert.Equal(t, "Müller", res.Run.Collections[0].Debtor.Name)
+}
