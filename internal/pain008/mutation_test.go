@@ -1,9 +1,13 @@
 package pain008
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -110,4 +114,12 @@ func TestRead_BadOptions(t *testing.T) {
 		_, err := Read(strings.NewReader(""), o)
 		assert.Error(t, err, fmt.Sprint(o))
 	}
+}
+
+// A failing reader is an error, not a problem of the file.
+func TestRead_ReaderError(t *testing.T) {
+	boom := errors.New("disk gone")
+	doc := corrected(t, sampleCases[3])
+	_, err := Read(io.MultiReader(bytes.NewReader(doc[:500]), iotest.ErrReader(boom)), Options{Today: "2012-02-05"})
+	require.ErrorIs(t, err, boom)
 }

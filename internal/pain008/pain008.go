@@ -146,7 +146,6 @@ type reader struct {
 
 	d     *xml.Decoder
 	stack []string // local names from the root
-	idx   []map[string]int
 	text  bytes.Buffer
 	val   *xsd.Validator
 
