@@ -59,6 +59,7 @@ func ParseCounterparties(data []byte, p Profile, today string) (*parties.Set, er
 	}
 	set := &parties.Set{}
 	v.seen = map[string]int{}
+	v.idWhat = "counterparty"
 	missing := func(cols []column) []string {
 		var m []string
 		for _, c := range cpLayout.required {

@@ -84,6 +84,7 @@ func ParseDirectDebits(data []byte, p Profile, o DirectDebitOptions) (*ddrun.Run
 	}
 	run := &ddrun.Run{MsgName: "CSV"}
 	v.seen = map[string]int{}
+	v.idWhat = "collection"
 	missing := func(cols []column) []string {
 		var m []string
 		for _, c := range ddLayout.required {
