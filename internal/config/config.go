@@ -124,7 +124,7 @@ type SFTPUser struct {
 // Route is one inbox sub-folder and what to do with its files.
 type Route struct {
 	Name   string `toml:"name"`   // inbox sub-folder; [A-Za-z0-9._-]{1,64}
-	Format string `toml:"format"` // csv | pain001
+	Format string `toml:"format"` // csv | pain001 | pain008
 	// Mode is for pain001: instruction (default) | transfers.
 	Mode string `toml:"mode"`
 	// ConnectionID is for pain001 instruction mode: an id or "auto".
