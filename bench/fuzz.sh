@@ -39,6 +39,8 @@ targets=(
   "./internal/config FuzzParse 1600"
   "./internal/sftpserver FuzzSession_Resolve 3000"
   "./internal/pain001 FuzzSchemaVerdict 600"
+  "./internal/pain008 FuzzRead 3000"
+  "./internal/csvpay FuzzParseKinds 4000"
 )
 if [ "${FUZZ_ALL:-}" = 1 ]; then
   targets+=(

@@ -124,7 +124,7 @@ type SFTPUser struct {
 // Route is one inbox sub-folder and what to do with its files.
 type Route struct {
 	Name   string `toml:"name"`   // inbox sub-folder; [A-Za-z0-9._-]{1,64}
-	Format string `toml:"format"` // csv | pain001
+	Format string `toml:"format"` // csv | pain001 | pain008
 	// Mode is for pain001: instruction (default) | transfers.
 	Mode string `toml:"mode"`
 	// ConnectionID is for pain001 instruction mode: an id or "auto".
@@ -158,6 +158,16 @@ type Route struct {
 	RejectInBand bool `toml:"reject_in_band"`
 	// MaxFileSize, default "256MiB".
 	MaxFileSize Size `toml:"max_file_size"`
+	// Kind is for format = "csv": what the rows are, payments (default) |
+	// direct_debits | counterparties (SPEC §10).
+	Kind string `toml:"kind"`
+	// CreditorID is for kind = "direct_debits": the SEPA creditor
+	// identifier of rows without a creditor_id column.
+	CreditorID string `toml:"creditor_id"`
+	// CreditorAccountID is for kind = "direct_debits": the Atlar account
+	// that collects, for rows naming neither destination_account_id nor
+	// creditor_iban.
+	CreditorAccountID string `toml:"creditor_account_id"`
 }
 
 // CSVProfile describes a legacy CSV layout.

@@ -72,3 +72,13 @@ var ColumnNames = []string{
 	"creditor_bic", "creditor_country", "creditor_address", "creditor_city",
 	"creditor_postal_code", "creditor_street", "reference", "scheme",
 }
+
+// Added with collections and counterparties (issue 16).
+const (
+	FormatPain008 = "pain008"
+
+	KindPayments       = "payments"
+	KindDirectDebits   = "direct_debits"
+	KindCounterparties = "counterparties"
+	DefaultKind        = KindPayments
+)

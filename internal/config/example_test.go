@@ -23,7 +23,7 @@ func TestParse_Example(t *testing.T) {
 	c, err := Parse(strings.NewReader(string(doc)), path)
 	require.NoError(t, err)
 
-	assert.Equal(t, []string{"payables", "sepa"}, c.RouteNames())
+	assert.Equal(t, []string{"payables", "sepa", "collections", "debits", "vendors"}, c.RouteNames())
 	payables, ok := c.Route("payables")
 	require.True(t, ok)
 	assert.Equal(t, FormatCSV, payables.Format)

@@ -86,6 +86,12 @@ func (c *Config) normaliseRoute(i int) {
 	if strings.EqualFold(r.ConnectionID, ConnectionAuto) {
 		r.ConnectionID = ConnectionAuto
 	}
+	r.Kind = lower(r.Kind)
+	if r.Kind == "" && r.Format == FormatCSV {
+		r.Kind = DefaultKind
+	}
+	r.CreditorID = strings.ToUpper(strings.TrimSpace(r.CreditorID))
+	r.CreditorAccountID = strings.TrimSpace(r.CreditorAccountID)
 	r.Validate = lower(r.Validate)
 	if r.Validate == "" {
 		r.Validate = DefaultValidate

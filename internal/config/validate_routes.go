@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/atlarbridge/bridge/internal/ddrun"
 )
 
 // routeNameRE keeps a route name safe as a folder name on every OS.
@@ -37,13 +39,16 @@ func (v *checker) routes() {
 				seen[strings.ToLower(r.Name)] = i
 			}
 		}
-		v.oneOf(key("format"), r.Format, FormatCSV, FormatPain001)
+		v.oneOf(key("format"), r.Format, FormatCSV, FormatPain001, FormatPain008)
 		switch r.Format {
 		case FormatPain001:
 			v.pain001Route(r, key)
 		case FormatCSV:
 			v.csvRoute(r, key)
+		case FormatPain008:
+			v.pain008Route(r, key)
 		}
+		v.collectionKeys(r, key)
 		if r.Scheme != "" && !schemeRE.MatchString(r.Scheme) {
 			v.fail(key("scheme"), "must be an Atlar scheme such as \"SCT\" (got %q)", r.Scheme)
 		}
@@ -204,4 +209,56 @@ func validDateFormat(f string) bool {
 		}
 	}
 	return seen['Y'] == 1 && seen['M'] == 1 && seen['D'] == 1
+}
+
+// pain008Route checks a pain.008 collections route: the file names the
+// creditor, its account and identifier, so only validate applies.
+func (v *checker) pain008Route(r *Route, key func(string) string) {
+	v.oneOf(key("validate"), r.Validate, ValidateStrict, ValidateWellformed)
+	for _, kv := range [][2]string{{"mode", r.Mode}, {"connection_id", r.ConnectionID}, {"source_account_id", r.SourceAccountID}, {"csv_profile", r.CSVProfile}} {
+		if kv[1] != "" {
+			v.fail(key(kv[0]), "not for format = \"pain008\": the file names the creditor and its account (got %q)", kv[1])
+		}
+	}
+}
+
+// collectionKeys checks kind and the keys of the direct-debit and
+// counterparties kinds (SPEC §3.4, §3.5, §10).
+func (v *checker) collectionKeys(r *Route, key func(string) string) {
+	if r.Format != FormatCSV {
+		if r.Kind != "" {
+			v.fail(key("kind"), "only for format = \"csv\" (got %q)", r.Kind)
+		}
+	} else {
+		v.oneOf(key("kind"), r.Kind, KindPayments, KindDirectDebits, KindCounterparties)
+	}
+	dd := r.Format == FormatCSV && r.Kind == KindDirectDebits
+	if !dd {
+		if r.CreditorID != "" {
+			v.fail(key("creditor_id"), "only for kind = \"direct_debits\" (got %q)", r.CreditorID)
+		}
+		if r.CreditorAccountID != "" {
+			v.fail(key("creditor_account_id"), "only for kind = \"direct_debits\" (got %q)", r.CreditorAccountID)
+		}
+	} else if r.CreditorID != "" {
+		if err := ddrun.CheckCreditorID(r.CreditorID); err != nil {
+			v.fail(key("creditor_id"), "must be a SEPA creditor identifier like \"DE98ZZZ09999999999\": %v", err)
+		}
+	}
+	if r.Format == FormatPain008 || dd {
+		if r.Scheme != "" && ddrun.SchemeFor(r.Scheme) == "" {
+			v.fail(key("scheme"), "must be \"SDD_CORE\" or \"SDD_B2B\" for collections (got %q)", r.Scheme)
+		}
+	}
+	if r.Format == FormatCSV && r.Kind != KindPayments && r.Kind != "" {
+		if r.SourceAccountID != "" {
+			v.fail(key("source_account_id"), "only for kind = \"payments\" (got %q)", r.SourceAccountID)
+		}
+		if r.CSVProfile == ProfileAtlar {
+			v.fail(key("csv_profile"), "\"atlar\" is Atlar's payments batch layout: not for kind = %q", r.Kind)
+		}
+		if r.Kind == KindCounterparties && r.Scheme != "" {
+			v.fail(key("scheme"), "not for kind = \"counterparties\" (got %q)", r.Scheme)
+		}
+	}
 }

@@ -7,12 +7,12 @@ func TestConfig_Validate_Routes(t *testing.T) {
 		{
 			name: "Format",
 			doc:  minimal + "[[routes]]\nname = \"sepa\"\nformat = \"xml\"\n",
-			want: []string{`config.toml:10: routes[1].format: must be "csv" or "pain001" (got "xml")`},
+			want: []string{`config.toml:10: routes[1].format: must be one of "csv", "pain001", "pain008" (got "xml")`},
 		},
 		{
 			name: "FormatMissing",
 			doc:  minimal + "[[routes]]\nname = \"sepa\"\n",
-			want: []string{`config.toml:8: routes[1].format: must be "csv" or "pain001" (got "")`},
+			want: []string{`config.toml:8: routes[1].format: must be one of "csv", "pain001", "pain008" (got "")`},
 		},
 		{
 			name: "DuplicateName",

@@ -1,6 +1,7 @@
 package csvpay
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -23,6 +24,9 @@ type validator struct {
 	latest     time.Time
 	seen       map[string]int // external id → first data row; made by parse
 	probs      problemList
+	// idWhat names what external_id identifies in problems: "" is
+	// "payment"; "collection" or "counterparty" for the other kinds.
+	idWhat string
 	// inlineReported is set once a missing INLINE header was reported.
 	inlineReported bool
 }
@@ -114,7 +118,8 @@ func (r *rowCtx) requiredText(c int, what string) string {
 // externalID checks the ERP's payment id: Atlar's externalId pattern and
 // unique within the file.
 func (r *rowCtx) externalID(c int) string {
-	id := r.required(c, "the ERP's payment id")
+	what := cmp.Or(r.v.idWhat, "payment")
+	id := r.required(c, "the ERP's "+what+" id")
 	if id == "" {
 		return ""
 	}
@@ -123,7 +128,7 @@ func (r *rowCtx) externalID(c int) string {
 		return id
 	}
 	if first, dup := r.v.seen[id]; dup {
-		r.problem(c, id, fmt.Sprintf("a payment id unique in the file (already used on row %d)", first), codeDuplicate)
+		r.problem(c, id, fmt.Sprintf("a %s id unique in the file (already used on row %d)", what, first), codeDuplicate)
 		return id
 	}
 	r.v.seen[id] = r.seg.row

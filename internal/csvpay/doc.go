@@ -4,7 +4,14 @@
 // value that is wrong. It also writes the result CSV the ERP reads back
 // (WriteResult). It does no I/O: bytes in, values out.
 //
-// Two layouts exist: the default one (external_id, amount, currency, ...,
+// Three kinds of file (a route's kind): payments (Parse), direct debits
+// (ParseDirectDebits → ddrun.Run, SPEC §3.4) and counterparties
+// (ParseCounterparties → parties.Set, SPEC §3.5), all with the same
+// profiles (delimiter, decimal comma, encodings, header aliases) and
+// all-or-nothing checks. Their result CSVs use WriteResultColumns with
+// DirectDebitResultHeader or CounterpartyResultHeader.
+//
+// Two payment layouts exist: the default one (external_id, amount, currency, ...,
 // renamed or placed by position through a csv_profile) and Atlar's own
 // batch CSV (profile "atlar", dotted headers). Both produce the same run.
 //
