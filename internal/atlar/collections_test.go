@@ -65,6 +65,7 @@ type ddFixture struct {
 	c     *atlar.Client
 	clock *clockwork.FakeClock
 	wire  *wire
+	url   string
 }
 
 // newDDFixture starts the fake (fake clock, pages of 2) behind a wire
@@ -84,7 +85,7 @@ func newDDFixture(t *testing.T, recorded bool) *ddFixture {
 	c, err := atlar.New(atlar.Config{BaseURL: ts.URL, AccessKey: "demo-key", Secret: "demo-secret", Auth: atlar.AuthBasic,
 		MaxRetries: 12, BackoffBase: time.Millisecond, BackoffMax: 5 * time.Millisecond})
 	require.NoError(t, err)
-	f.c = c
+	f.c, f.url = c, ts.URL
 	return f
 }
 
