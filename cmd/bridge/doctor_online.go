@@ -67,9 +67,11 @@ type permission struct {
 // list none there, so their names are Atlar's naming pattern (assumed).
 func neededPermissions(cfg *config.Config, connIDs []string) []permission {
 	perms := []permission{{feature: "every payment route (IBAN → account id)", name: "accounts:read", path: "/financial-data/v2/accounts"}}
-	var transfers, instructions bool
+	var transfers, instructions, collections bool
 	for _, r := range cfg.Routes {
 		switch {
+		case r.Format == "pain008": // collections (issue 16); kind = "direct_debits" | "counterparties" once config has it
+			collections = true
 		case r.Format == string(inbound.FormatPain001) && (r.Mode == "" || r.Mode == string(inbound.ModeInstruction)):
 			instructions = true
 		default:
@@ -82,6 +84,16 @@ func neededPermissions(cfg *config.Config, connIDs []string) []permission {
 			permission{feature: f, name: "credit_transfers:read", path: "/payments/v2beta/credit-transfer-batches", writeOnly: "credit_transfers:create"},
 			permission{feature: f, name: "external_accounts:read", path: "/payments/v2/external-accounts"},
 			permission{feature: f, name: "counterparties:read", path: "/payments/v2/counterparties"},
+		)
+	}
+	if collections {
+		// Scope names from the OpenAPI spec's security requirements.
+		const f = "collection routes (mandates, direct debits, debtors)"
+		perms = append(perms,
+			permission{feature: f, name: "mandates:read", path: "/payments/v2/mandates", writeOnly: "mandates:create, mandates:update (cancel)"},
+			permission{feature: f, name: "direct_debits:read", path: "/payments/v2/direct-debits", writeOnly: "direct_debits:create, direct_debits:update (approve/reject)"},
+			permission{feature: f, name: "external_accounts:read", path: "/payments/v2/external-accounts", writeOnly: "external_accounts:create"},
+			permission{feature: f, name: "counterparties:read", path: "/payments/v2/counterparties", writeOnly: "counterparties:create, counterparties:update"},
 		)
 	}
 	if instructions || cfg.Statements.Enabled {

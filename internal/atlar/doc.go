@@ -2,6 +2,16 @@
 // batches and payments, accounts, and the connectivity API (connections,
 // statement reports, raw payment instructions).
 //
+// Collections and the vendor master (counterparties.go, collections.go):
+// counterparties with their external accounts, mandates and direct debits.
+// Creates take an idempotency key like batches; a used externalId fails
+// with ErrConflict (409), a conditional update (If-Match "version:N") on a
+// changed resource with ErrPreconditionFailed (412) — re-read, recompute
+// (CounterpartyPatch), retry once. Both errors also unwrap to the *APIError.
+// A PATCH whose answer was lost and that the client resent sees 412 for
+// its own change: after the re-read the diff is empty and nothing is left
+// to send.
+//
 // The package knows nothing of files, folders or the journal. Callers pass
 // the idempotency key of every create, having persisted it before the first
 // attempt, and decide once per failed call whether to wait and retry

@@ -31,6 +31,8 @@ type call struct {
 	contentType    string
 	accept         string // default application/json
 	idempotencyKey string
+	// ifMatch, when set, is sent as If-Match (a conditional update).
+	ifMatch string
 	// basicAuth, when set, authenticates this call instead of the
 	// configured method (the token endpoint).
 	basicAuth string
@@ -123,6 +125,9 @@ func (c *Client) attempt(ctx context.Context, cl *call, authz string, n int) (_ 
 	}
 	if cl.idempotencyKey != "" {
 		req.Header.Set("Idempotency-Key", cl.idempotencyKey)
+	}
+	if cl.ifMatch != "" {
+		req.Header.Set("If-Match", cl.ifMatch)
 	}
 
 	start := c.clock.Now()

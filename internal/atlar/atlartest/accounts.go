@@ -1,6 +1,7 @@
 package atlartest
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 
@@ -29,6 +30,7 @@ type externalAccountJSON struct {
 	Name           string                    `json:"name"`
 	Identifiers    []atlar.AccountIdentifier `json:"identifiers"`
 	Routing        []atlar.RoutingIdentifier `json:"routing,omitempty"`
+	Alias          string                    `json:"alias,omitempty"`
 	ExternalID     string                    `json:"externalId,omitempty"`
 	Version        int                       `json:"version"`
 	ETag           string                    `json:"etag"`
@@ -38,21 +40,21 @@ type externalAccountJSON struct {
 
 // counterpartyJSON is the v2 Counterparty with its accounts embedded.
 type counterpartyJSON struct {
-	ID             string                `json:"id"`
-	OrganizationID string                `json:"organizationId"`
-	LegalName      string                `json:"legalName"`
-	PartyType      string                `json:"partyType"`
-	Address        *addressJSON          `json:"address,omitempty"`
-	Accounts       []externalAccountJSON `json:"accounts,omitempty"`
-	ExternalID     string                `json:"externalId,omitempty"`
-	Version        int                   `json:"version"`
-	ETag           string                `json:"etag"`
-	Created        string                `json:"created"`
-	Updated        string                `json:"updated"`
-}
-
-type addressJSON struct {
-	Country string `json:"country,omitempty"`
+	ID                 string                    `json:"id"`
+	OrganizationID     string                    `json:"organizationId"`
+	LegalName          string                    `json:"legalName"`
+	Alias              string                    `json:"alias,omitempty"`
+	PartyType          string                    `json:"partyType,omitempty"`
+	Address            *atlar.Address            `json:"address,omitempty"`
+	Email              string                    `json:"email,omitempty"`
+	Phone              string                    `json:"phone,omitempty"`
+	NationalIdentifier *atlar.NationalIdentifier `json:"nationalIdentifier,omitempty"`
+	Accounts           []externalAccountJSON     `json:"accounts,omitempty"`
+	ExternalID         string                    `json:"externalId,omitempty"`
+	Version            int                       `json:"version"`
+	ETag               string                    `json:"etag"`
+	Created            string                    `json:"created"`
+	Updated            string                    `json:"updated"`
 }
 
 func (a *seedAccount) json() accountJSON {
@@ -66,17 +68,20 @@ func (a *seedAccount) json() accountJSON {
 func (e *seedExternalAccount) json() externalAccountJSON {
 	return externalAccountJSON{
 		ID: e.id, OrganizationID: SeedOrganizationID, CounterpartyID: e.counterpartyID, Market: e.market,
-		Name: e.identifiers[0].Number, Identifiers: e.identifiers, Routing: e.routing, ExternalID: e.externalID,
-		Version: 1, ETag: "version:1", Created: timestamp(seedCreated), Updated: timestamp(seedCreated),
+		Name: cmp.Or(e.alias, e.identifiers[0].Number), Identifiers: e.identifiers, Routing: e.routing,
+		Alias: e.alias, ExternalID: e.externalID,
+		Version: e.ver(), ETag: e.etag(), Created: e.createdAt(), Updated: e.updatedAt(),
 	}
 }
 
 func (s *Server) counterpartyJSON(c *seedCounterparty) counterpartyJSON {
 	out := counterpartyJSON{
-		ID: c.id, OrganizationID: SeedOrganizationID, LegalName: c.legalName, PartyType: "COMPANY",
-		Address: &addressJSON{Country: c.country}, ExternalID: c.externalID,
-		Version: 1, ETag: "version:1", Created: timestamp(seedCreated), Updated: timestamp(seedCreated),
+		ID: c.id, OrganizationID: SeedOrganizationID, LegalName: c.legalName, PartyType: c.partyType,
+		Address: c.address, Alias: c.alias, Email: c.email, Phone: c.phone, NationalIdentifier: c.nationalID,
+		ExternalID: c.externalID,
+		Version:    c.ver(), ETag: c.etag(), Created: c.createdAt(), Updated: c.updatedAt(),
 	}
+
 	for _, id := range c.accounts {
 		if ea := s.externalAccount(id); ea != nil {
 			out.Accounts = append(out.Accounts, ea.json())
@@ -141,7 +146,11 @@ func (s *Server) handleGetAccount(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleListExternalAccounts(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	items := make([]externalAccountJSON, 0, len(s.externalAccounts))
+	cp := r.URL.Query().Get("counterpartyId")
 	for _, e := range s.externalAccounts {
+		if cp != "" && e.counterpartyID != cp {
+			continue
+		}
 		items = append(items, e.json())
 	}
 	s.mu.Unlock()

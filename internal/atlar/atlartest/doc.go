@@ -16,6 +16,18 @@
 //	GET  /financial-data/v2/accounts[/{id}]
 //	GET  /payments/v2/external-accounts[/{id|external:x}]
 //	GET  /payments/v2/counterparties[/{id|external:x}]
+//	POST /payments/v2/counterparties                         with embedded accounts
+//	PATCH /payments/v2/counterparties/{id|external:x}        JSON Patch, If-Match
+//	GET  /payments/v2/external-accounts?counterpartyId=…
+//	POST /payments/v2/external-accounts
+//	POST /payments/v2/mandates
+//	GET  /payments/v2/mandates[?externalAccountId&counterpartyId&status&scheme]
+//	GET  /payments/v2/mandates/{id|external:x}[/events]
+//	POST /payments/v2/mandates/{id|external:x}:cancel        If-Match
+//	POST /payments/v2/direct-debits
+//	GET  /payments/v2/direct-debits[?accountId&status&date&scheme]
+//	GET  /payments/v2/direct-debits/{id|external:x}[/events]
+//	POST /payments/v2/direct-debits/{id|external:x}:approve|:reject   If-Match
 //	POST /payments/v2beta/credit-transfer-batches            JSON or multipart (JSON file)
 //	GET  /payments/v2beta/credit-transfer-batches[/{id|external:x}]
 //	GET  /payments/v2beta/credit-transfer-batches/{id}/results
@@ -48,10 +60,24 @@
 //     outcome a magic value chose), starting when its batch completed (or
 //     when it was approved).
 //   - Instruction: CREATED → SENT → ACCEPTED (or REJECTED).
+//   - Mandate (one step = PaymentStep): CREATED → SENT → ACTIVE (ACTIVE at
+//     once when created with active=true; FAILED instead of ACTIVE with
+//     "REJECT" in the mandateReference); :cancel makes it CANCELLED at once
+//     (a second :cancel answers it unchanged). Version = statuses reached.
+//   - Direct debit: CREATED → APPROVED → PENDING_SUBMISSION → SENT →
+//     EXECUTED (or the magic outcome), one PaymentStep apart; one waiting
+//     for approval stays CREATED until :approve (then APPROVED onwards) or
+//     :reject (REJECTED at once). Events: one per status reached (CREATED
+//     for the first, UPDATED named after the new status).
+//   - Counterparty / external account: version 1 at creation; each PATCH of
+//     a counterparty adds 1. The etag is "version:N" in the body.
 //   - Statements: SeedDays daily statements per account are seeded at New.
 //     When reports are listed, each account with lines not yet booked first
 //     gets a new statement (date = the clock's today, UTC) booking them as
-//     debits PMNT/ICDT/ESCT: EXECUTED payments (EndToEndId = the payment's
+//     debits PMNT/ICDT/ESCT (and EXECUTED direct debits as credits
+//     PMNT/RDDT/ESDD, BBDD for SDD_B2B, on their destination account, with
+//     the mandate reference and EndToEndId = the debit's externalId):
+//     EXECUTED payments (EndToEndId = the payment's
 //     externalId when the content is asked with externalIdAsEndToEndId=true,
 //     else NOTPROVIDED), and the transactions of ACCEPTED instructions whose
 //     pain.001 debtor IBAN is a seeded account (EndToEndId from the file).
@@ -71,6 +97,11 @@
 //     treatment BATCH the batch's approval step is PENDING meanwhile.
 //   - payment amount value 99999 (MagicFailedAmount, 999.99): the payment
 //     ends FAILED, with returnReason {code "BANK-TIMEOUT"} (not an ISO code).
+//   - direct debits use the same magic as payments: reference "REJECT" →
+//     REJECTED (returnReason MD01), "APPROVAL" → waits for approval,
+//     amount value 99999 → FAILED (returnReason AM04).
+//   - mandateReference containing "REJECT": the mandate ends FAILED and
+//     cannot collect.
 //   - instruction file containing "REJECT-INSTRUCTION"
 //     (MagicRejectInstruction): the instruction ends REJECTED with a message.
 //
@@ -86,7 +117,8 @@
 //
 // # Assumptions (not verified against the real API)
 //
-//   - Idempotency-Key on POST creates (batches, instructions, approvals) is
+//   - Idempotency-Key on POST creates (batches, instructions, approvals,
+//     counterparties, external accounts, mandates, direct debits) is
 //     a bridge extension we assume Atlar honours; Atlar documents none. A
 //     repeated key with the same method, path and body replays the stored
 //     answer (same status and body, new Request-Id, header
@@ -153,6 +185,56 @@
 //     newest booking date already seen (the lookback of each poll), and
 //     that the most recent BOOKED balance read after a listing includes
 //     the transactions listed; both hold in the fake by construction.
+//
+// # Assumptions of collections and counterparties
+//
+// (counterparties.go, collections.go; not verified against the real API)
+//
+//   - A create whose externalId is already used by any resource answers
+//     409 Conflict (detail code "duplicate", field "externalId" or
+//     "accounts.N.externalId"). Atlar documents uniqueness, not the status.
+//     (The batch endpoint keeps its 400 "duplicate".)
+//   - A stale If-Match answers 412 Precondition Failed (NOTES.md: the
+//     status is undocumented; 412 as the issue says). Without If-Match a
+//     PATCH, :cancel, :approve or :reject is unconditional (the spec does
+//     not mark the header required). No ETag header: the etag is in the
+//     body, unquoted, "version:N".
+//   - PATCH takes only the (op, path) pairs of the spec's
+//     CounterpartyJSONPatchRequest (replace legalName, alias, email,
+//     phone, partyType, address, nationalIdentifier; remove all but
+//     legalName and address); others answer 400, a Content-Type other than
+//     application/json-patch+json 415. All ops are checked before any is
+//     applied. PATCH is not covered by Idempotency-Key (only POST is).
+//   - Direct-debit amounts are accepted as the spec's AmountInput (value in
+//     minor units or stringValue) and served with both; the client sends
+//     value only. The currency must be the destination account's, and EUR
+//     for the SEPA schemes. The date must not be in the past; the debit's
+//     progress does not wait for it (as payments do not).
+//   - CreateDirectDebitRequest names no mandate: the fake uses the newest
+//     usable (not CANCELLED, FAILED or being cancelled) mandate of the
+//     source external account for the scheme; with none it answers 400
+//     on source.id with code "no_mandate". Several active mandates with
+//     the same mandateReference are allowed (an amendment creates the new
+//     one before cancelling the old).
+//   - The spec has no mandateReference filter on GET /mandates and no IBAN
+//     filter on GET /external-accounts: clients scan pages. The free-text
+//     `query` parameter is not implemented.
+//   - Creating an external account or a mandate needs the counterparty or
+//     external account by Atlar id (not external:<id>), 400 not_found else.
+//     An IBAN identifier must pass its check digits (400 on
+//     identifiers.N.number); the fake stores it without spaces.
+//   - Events have ids 1, 2, … per resource and originator "ATLAR"; the
+//     events endpoints take an Atlar id only (404 for external:<id>).
+//   - Approval step ids are stable per debit; :approve needs the pending
+//     step's id (400 otherwise) and answers 202 with the debit.
+//   - :cancel makes a mandate CANCELLED at once; Atlar may pass through
+//     PENDING_CANCELLATION / CANCELLATION_SENT first (the client's
+//     MandateUsable treats those as unusable too).
+//   - The camt.053 content renders a direct debit's mandate reference only
+//     in the Financial Data transaction (references.mandateReference):
+//     package camt053 writes no Refs/MndtId yet.
+//   - Create bodies are decoded leniently (metadata, entityIds accepted and
+//     ignored); JSON Patch ops strictly (additionalProperties false).
 //
 // # Caveats
 //

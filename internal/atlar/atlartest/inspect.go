@@ -1,6 +1,7 @@
 package atlartest
 
 import (
+	"encoding/json"
 	"slices"
 
 	"github.com/atlarbridge/bridge/internal/atlar"
@@ -99,4 +100,93 @@ func paymentResource(v paymentJSON) atlar.CreditTransfer {
 
 func snapshotRef(a accountSnapshotJSON) *atlar.AccountRef {
 	return &atlar.AccountRef{Type: a.Type, ID: a.ID, Market: a.Market, Identifiers: a.Identifiers, Routing: a.Routing}
+}
+
+// Collections and the vendor master. Each record carries the
+// Idempotency-Key of the request that created it, so a test can assert
+// "one resource per key / per externalId" after crashes and faults.
+
+// CounterpartyRecord is a counterparty as GET shows it now.
+type CounterpartyRecord struct {
+	Counterparty   atlar.Counterparty
+	IdempotencyKey string // "" for seed data
+}
+
+// Counterparties returns every counterparty, seeded ones first, then in
+// creation order.
+func (s *Server) Counterparties() []CounterpartyRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]CounterpartyRecord, 0, len(s.counterparties))
+	for _, c := range s.counterparties {
+		out = append(out, CounterpartyRecord{Counterparty: viaJSON[atlar.Counterparty](s.counterpartyJSON(c)), IdempotencyKey: c.idempotencyKey})
+	}
+	return out
+}
+
+// ExternalAccountRecord is an external account as GET shows it now.
+type ExternalAccountRecord struct {
+	ExternalAccount atlar.ExternalAccount
+	IdempotencyKey  string // the counterparty's key for embedded accounts
+}
+
+// ExternalAccounts returns every external account, seeded ones first.
+func (s *Server) ExternalAccounts() []ExternalAccountRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ExternalAccountRecord, 0, len(s.externalAccounts))
+	for _, e := range s.externalAccounts {
+		out = append(out, ExternalAccountRecord{ExternalAccount: viaJSON[atlar.ExternalAccount](e.json()), IdempotencyKey: e.idempotencyKey})
+	}
+	return out
+}
+
+// MandateRecord is a mandate as GET shows it now.
+type MandateRecord struct {
+	Mandate        atlar.Mandate
+	IdempotencyKey string
+}
+
+// Mandates returns every mandate in creation order.
+func (s *Server) Mandates() []MandateRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	out := make([]MandateRecord, 0, len(s.mandates))
+	for _, m := range s.mandates {
+		out = append(out, MandateRecord{Mandate: s.mandateView(m, now).Mandate, IdempotencyKey: m.idempotencyKey})
+	}
+	return out
+}
+
+// DirectDebitRecord is a direct debit as GET shows it now.
+type DirectDebitRecord struct {
+	DirectDebit    atlar.DirectDebit
+	IdempotencyKey string
+}
+
+// DirectDebits returns every direct debit in creation order.
+func (s *Server) DirectDebits() []DirectDebitRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	out := make([]DirectDebitRecord, 0, len(s.directDebits))
+	for _, d := range s.directDebits {
+		out = append(out, DirectDebitRecord{DirectDebit: viaJSON[atlar.DirectDebit](s.ddView(d, now)), IdempotencyKey: d.idempotencyKey})
+	}
+	return out
+}
+
+// viaJSON converts a served shape into the client's type, exactly as the
+// client would decode it.
+func viaJSON[T any](v any) T {
+	var out T
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil {
+		panic("atlartest: convert " + err.Error()) // our own shapes: a bug in the fake
+	}
+	return out
 }

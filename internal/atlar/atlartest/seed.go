@@ -1,6 +1,7 @@
 package atlartest
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atlar"
@@ -73,12 +74,48 @@ type seedExternalAccount struct {
 	market, currency, holder       string
 	identifiers                    []atlar.AccountIdentifier
 	routing                        []atlar.RoutingIdentifier
+	// writable holds what the write endpoints (counterparties.go) change;
+	// zero for seed data.
+	writable
+}
+
+// writable is the mutable state of a resource created or patched through
+// the API: its version (0 means 1, seed data) and timestamps (zero means
+// seedCreated).
+type writable struct {
+	alias            string
+	version          int
+	created, updated time.Time
+	idempotencyKey   string
+}
+
+func (w writable) ver() int { return max(w.version, 1) }
+
+func (w writable) etag() string { return fmt.Sprintf("version:%d", w.ver()) }
+
+func (w writable) createdAt() string {
+	if w.created.IsZero() {
+		return timestamp(seedCreated)
+	}
+	return timestamp(w.created)
+}
+
+func (w writable) updatedAt() string {
+	if w.updated.IsZero() {
+		return w.createdAt()
+	}
+	return timestamp(w.updated)
 }
 
 // seedCounterparty is a counterparty with its accounts.
 type seedCounterparty struct {
 	id, legalName, externalID, country string
 	accounts                           []string // external account ids
+	// Changed by the write endpoints (counterparties.go).
+	partyType, email, phone string
+	address                 *atlar.Address
+	nationalID              *atlar.NationalIdentifier
+	writable
 }
 
 func seedAccounts() []*seedAccount {
@@ -139,9 +176,11 @@ func seedExternalAccounts() []*seedExternalAccount {
 func seedCounterparties() []*seedCounterparty {
 	return []*seedCounterparty{
 		{id: SeedFournisseurCounterpartyID, legalName: "Fournisseur SARL", externalID: "fournisseur-sarl",
-			country: "FR", accounts: []string{SeedFournisseurExternalAccountID}},
+			country: "FR", accounts: []string{SeedFournisseurExternalAccountID},
+			partyType: atlar.PartyCompany, address: &atlar.Address{Country: "FR"}},
 		{id: SeedSupplierCounterpartyID, legalName: "Supplier Ltd", externalID: "supplier-ltd",
-			country: "GB", accounts: []string{SeedSupplierExternalAccountID}},
+			country: "GB", accounts: []string{SeedSupplierExternalAccountID},
+			partyType: atlar.PartyCompany, address: &atlar.Address{Country: "GB"}},
 	}
 }
 

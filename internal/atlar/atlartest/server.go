@@ -116,6 +116,9 @@ type Server struct {
 	counterparties   []*seedCounterparty
 	externalIDs      map[string]string // externalId → id of the resource that holds it
 
+	mandates     []*mandate
+	directDebits []*directDebit
+
 	batches      []*batch
 	payments     []*payment
 	instructions []*instruction
@@ -185,6 +188,20 @@ func (s *Server) routes() *http.ServeMux {
 	m.HandleFunc("GET /payments/v2/external-accounts/{id}", s.handleGetExternalAccount)
 	m.HandleFunc("GET /payments/v2/counterparties", s.handleListCounterparties)
 	m.HandleFunc("GET /payments/v2/counterparties/{id}", s.handleGetCounterparty)
+	m.HandleFunc("POST /payments/v2/counterparties", s.handleCreateCounterparty)
+	m.HandleFunc("PATCH /payments/v2/counterparties/{id}", s.handlePatchCounterparty)
+	m.HandleFunc("POST /payments/v2/external-accounts", s.handleCreateExternalAccount)
+
+	m.HandleFunc("POST /payments/v2/mandates", s.handleCreateMandate)
+	m.HandleFunc("GET /payments/v2/mandates", s.handleListMandates)
+	m.HandleFunc("GET /payments/v2/mandates/{id}", s.handleGetMandate)
+	m.HandleFunc("GET /payments/v2/mandates/{id}/events", s.handleMandateEvents)
+	m.HandleFunc("POST /payments/v2/mandates/{action}", s.handleMandateAction)
+	m.HandleFunc("POST /payments/v2/direct-debits", s.handleCreateDirectDebit)
+	m.HandleFunc("GET /payments/v2/direct-debits", s.handleListDirectDebits)
+	m.HandleFunc("GET /payments/v2/direct-debits/{id}", s.handleGetDirectDebit)
+	m.HandleFunc("GET /payments/v2/direct-debits/{id}/events", s.handleDirectDebitEvents)
+	m.HandleFunc("POST /payments/v2/direct-debits/{action}", s.handleDirectDebitAction)
 
 	m.HandleFunc("POST /payments/v2beta/credit-transfer-batches", s.handleCreateBatch)
 	m.HandleFunc("GET /payments/v2beta/credit-transfer-batches", s.handleListBatches)

@@ -92,7 +92,8 @@ type booking struct {
 }
 
 // closeReports closes a new statement for each account with lines not yet
-// booked as of now: EXECUTED payments, and the transactions of ACCEPTED
+// booked as of now: EXECUTED payments, EXECUTED direct debits (credits),
+// and the transactions of ACCEPTED
 // instructions whose debtor IBAN is one of the accounts. Callers hold s.mu.
 func (s *Server) closeReports(now time.Time) {
 	s.advance(now)
@@ -112,6 +113,7 @@ func (s *Server) closeReports(now time.Time) {
 			}
 		}
 	}
+	s.ddBookings(now, pending)
 	for _, a := range s.accounts {
 		bs := pending[a.ID]
 		if len(bs) == 0 {

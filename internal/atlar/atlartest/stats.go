@@ -23,6 +23,22 @@ type Stats struct {
 	BatchesCreated      int
 	InstructionsCreated int
 
+	// Collections and the vendor master (counterparties.go,
+	// collections.go). *Attempts count POSTs/PATCHes that reached the
+	// handler with a valid body (replays and faults are not attempts);
+	// the others count resources actually created or patched.
+	CounterpartyCreateAttempts    int
+	CounterpartiesCreated         int
+	ExternalAccountCreateAttempts int
+	ExternalAccountsCreated       int // embedded ones included
+	CounterpartyPatchAttempts     int
+	CounterpartyPatches           int
+	MandateCreateAttempts         int
+	MandatesCreated               int
+	MandatesCancelled             int
+	DirectDebitCreateAttempts     int
+	DirectDebitsCreated           int
+
 	Replays       int // idempotent replays served
 	Served425     int
 	Served429     int

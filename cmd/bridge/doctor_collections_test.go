@@ -1,0 +1,41 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
+	"github.com/atlarbridge/bridge/internal/config"
+)
+
+// A collection route needs the mandates, direct-debit, external-account and
+// counterparty permissions; each is probed with a GET the fake serves, and
+// a 403 there is what doctor --online reports as missing.
+func TestNeededPermissions_Collections(t *testing.T) {
+	perms := neededPermissions(&config.Config{Routes: []config.Route{{Format: "pain008"}}}, nil)
+	byName := map[string]permission{}
+	for _, p := range perms {
+		byName[p.name] = p
+	}
+	for _, name := range []string{"mandates:read", "direct_debits:read", "external_accounts:read", "counterparties:read"} {
+		require.Contains(t, byName, name)
+		assert.NotEmpty(t, byName[name].writeOnly, "%s: the write permission is named", name)
+	}
+	assert.NotContains(t, byName, "credit_transfers:read", "no transfer route configured")
+
+	fake, url := atlartest.NewTest(t, atlartest.Options{})
+	c, err := atlar.New(atlar.Config{BaseURL: url, AccessKey: "demo-key", Secret: "demo-secret", MaxRetries: -1})
+	require.NoError(t, err)
+	for _, p := range perms {
+		require.NoError(t, c.Probe(t.Context(), p.path), p.path)
+	}
+	fake.Forbid("GET /payments/v2/mandates")
+	err = c.Probe(t.Context(), byName["mandates:read"].path)
+	var ae *atlar.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, http.StatusForbidden, ae.Status)
+}
