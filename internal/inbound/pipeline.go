@@ -90,16 +90,18 @@ type Journal interface {
 // atlar's tests).
 //
 // Error contract of every method: the client has already retried network
-// errors and the statuses 408, 425, 429, 500, 502, 503 and 504 up to its
-// MaxRetries with backoff, honouring Retry-After, and fetched a new token
-// once on a 401. What comes back is one of:
+// errors and the statuses 408, 425, 429, 500, 502, 503 and 504 a few times
+// within seconds (a Retry-After only when it fits), and fetched a new token
+// once on a 401; it never waits out an outage. What comes back is one of:
 //   - an *atlar.APIError (errors.As) for a final non-2xx answer; a 404
 //     matches atlar.ErrNotFound (errors.Is). A failed token fetch is the
 //     token endpoint's *APIError, wrapped: Atlar documents 401 there,
 //     which submit never takes as the file's fault;
-//   - an error for which atlar.Temporary is true: the retries ran out, the
-//     network, a cancelled context, an undecodable 2xx answer. The outcome
-//     is unknown: a create may have taken effect;
+//   - an error for which atlar.Temporary is true: the fast attempts ran out
+//     (*atlar.TemporaryError, errors.Is atlar.ErrTemporary, with the
+//     Retry-After hint atlar.RetryAfter reads), the network, a cancelled
+//     context, an undecodable 2xx answer. The outcome is unknown: a create
+//     may have taken effect. The pipeline's timetable waits, not the call;
 //   - anything else (a certificate error, an oversized 2xx body, a bad
 //     argument such as an empty idempotency key): not Temporary, and not
 //     the file's fault either.
