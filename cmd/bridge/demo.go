@@ -29,7 +29,7 @@ access_key = "{{.AccessKey}}"
 secret_file = "demo-secret"          # or secret_env = "ATLAR_SECRET"; never inline
 auth = "oauth2"
 timeout = "10s"
-max_retries = 8
+max_retries = 2
 accounts_refresh = "1m"
 
 [storage]

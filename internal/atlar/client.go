@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atlarbridge/bridge/internal/backoff"
 	"github.com/jonboulle/clockwork"
 	"golang.org/x/sync/singleflight"
 )
@@ -24,9 +25,10 @@ const (
 const (
 	DefaultBaseURL     = "https://api.atlar.com"
 	DefaultTimeout     = 30 * time.Second
-	DefaultMaxRetries  = 8
-	DefaultBackoffBase = 500 * time.Millisecond
-	DefaultBackoffMax  = 30 * time.Second
+	DefaultMaxRetries  = 2
+	DefaultBackoffBase = 250 * time.Millisecond
+	DefaultBackoffMax  = 2 * time.Second
+	DefaultRetryBudget = 5 * time.Second
 	DefaultUserAgent   = "atlar-bridge"
 )
 
@@ -39,11 +41,16 @@ type Config struct {
 	HTTPClient *http.Client
 	// Timeout bounds each attempt (request and response body), default 30s.
 	Timeout time.Duration
-	// MaxRetries is how many times a call is retried after its first
-	// attempt, default 8. A negative value means no retries.
+	// MaxRetries is how many times a call is retried at once after its
+	// first attempt, for a blip, default 2. A negative value means no
+	// retries. Waiting out an outage is the caller's: see TemporaryError.
 	MaxRetries  int
-	BackoffBase time.Duration // default 500ms
-	BackoffMax  time.Duration // default 30s
+	BackoffBase time.Duration // default 250ms
+	BackoffMax  time.Duration // default 2s
+	// RetryBudget bounds the time a call spends waiting between its
+	// attempts, default 5s: a retry (or a Retry-After) that would not fit
+	// is not waited for, and the call returns a *TemporaryError instead.
+	RetryBudget time.Duration
 	// Clock drives token expiry and backoff waits; default the real clock.
 	Clock     clockwork.Clock
 	Logger    *slog.Logger
@@ -76,8 +83,8 @@ type Client struct {
 	http       *http.Client
 	timeout    time.Duration
 	maxRetries int
-	backBase   time.Duration
-	backMax    time.Duration
+	retry      backoff.Policy
+	budget     time.Duration
 	clock      clockwork.Clock
 	log        *slog.Logger
 	userAgent  string
@@ -91,9 +98,6 @@ type Client struct {
 	gen    uint64 // bumped by SetCredentials; a token fetched under an older gen is dropped
 	tok    cachedToken
 	flight singleflight.Group
-
-	warnMu sync.Mutex
-	warns  map[string]*warnState // per "METHOD endpoint"
 }
 
 // New validates cfg, applies defaults and returns a Client.
@@ -127,7 +131,7 @@ func New(cfg Config) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("atlar: auth must be %q or %q (got %q)", AuthOAuth2, AuthBasic, cfg.Auth)
 	}
-	if cfg.Timeout < 0 || cfg.BackoffBase < 0 || cfg.BackoffMax < 0 {
+	if cfg.Timeout < 0 || cfg.BackoffBase < 0 || cfg.BackoffMax < 0 || cfg.RetryBudget < 0 {
 		return nil, errors.New("atlar: timeout and backoff must not be negative")
 	}
 	c := &Client{
@@ -136,16 +140,18 @@ func New(cfg Config) (*Client, error) {
 		http:       cfg.HTTPClient,
 		timeout:    orDefault(cfg.Timeout, DefaultTimeout),
 		maxRetries: cfg.MaxRetries,
-		backBase:   orDefault(cfg.BackoffBase, DefaultBackoffBase),
-		backMax:    orDefault(cfg.BackoffMax, DefaultBackoffMax),
-		clock:      cfg.Clock,
-		log:        cfg.Logger,
-		userAgent:  cfg.UserAgent,
-		observe:    cfg.Observe,
-		maxPages:   maxPages,
-		key:        cfg.AccessKey,
-		secret:     cfg.Secret,
-		warns:      make(map[string]*warnState),
+		retry: backoff.Policy{
+			Base: orDefault(cfg.BackoffBase, DefaultBackoffBase),
+			Max:  orDefault(cfg.BackoffMax, DefaultBackoffMax),
+		},
+		budget:    orDefault(cfg.RetryBudget, DefaultRetryBudget),
+		clock:     cfg.Clock,
+		log:       cfg.Logger,
+		userAgent: cfg.UserAgent,
+		observe:   cfg.Observe,
+		maxPages:  maxPages,
+		key:       cfg.AccessKey,
+		secret:    cfg.Secret,
 	}
 	switch {
 	case c.maxRetries == 0:
@@ -153,9 +159,7 @@ func New(cfg Config) (*Client, error) {
 	case c.maxRetries < 0:
 		c.maxRetries = 0
 	}
-	if c.backMax < c.backBase {
-		c.backMax = c.backBase
-	}
+	c.retry.Max = max(c.retry.Max, c.retry.Base)
 	if c.http == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		// The pipeline's workers call Atlar side by side: keep their

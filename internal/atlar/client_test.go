@@ -55,8 +55,9 @@ func TestNew(t *testing.T) {
 		assert.False(t, c.basic)
 		assert.Equal(t, DefaultTimeout, c.timeout)
 		assert.Equal(t, DefaultMaxRetries, c.maxRetries)
-		assert.Equal(t, DefaultBackoffBase, c.backBase)
-		assert.Equal(t, DefaultBackoffMax, c.backMax)
+		assert.Equal(t, DefaultBackoffBase, c.retry.Base)
+		assert.Equal(t, DefaultBackoffMax, c.retry.Max)
+		assert.Equal(t, DefaultRetryBudget, c.budget)
 		assert.Equal(t, DefaultTimeout, c.http.Timeout)
 	})
 

@@ -17,11 +17,26 @@
 // attempt, and decide once per failed call whether to wait and retry
 // (Temporary reports true) or to report a final answer (*APIError).
 //
+// # Who retries
+//
+// The client retries only blips: a network error or a 408, 425, 429 or 5xx
+// is tried again at once, MaxRetries times (default 2) with a short
+// jittered backoff (backoff.Policy), all within RetryBudget (default 5s),
+// and a Retry-After is honoured only when it fits that budget. Then the
+// call returns a *TemporaryError (errors.Is(err, ErrTemporary)) with the
+// last status, request id and Retry-After hint, and the caller's timetable
+// owns the waiting: inbound journals when a file is next due
+// (retryLater, reschedule), outbound polls again later, both no sooner
+// than RetryAfter(err). Every attempt of a create sends the same body and
+// Idempotency-Key, so a POST whose answer was lost is only ever repeated
+// under its key; a 425 (the key still in flight) is "not now" like a 503,
+// and the caller's later retry uses the same key again.
+//
 // # Caveats
 //
-//   - A call can take minutes: each attempt is bounded by Config.Timeout, but
-//     retries wait with capped exponential backoff (and up to five minutes
-//     when the server sends Retry-After). Bound calls with ctx.
+//   - A call never sleeps minutes, but each attempt is bounded by
+//     Config.Timeout only, so a hanging server can hold a call for
+//     (MaxRetries+1)·Timeout. Bound calls with ctx.
 //   - A create that fails with a Temporary error may still have taken effect.
 //     Retry it with the same idempotency key, or look it up by externalId.
 //   - Idempotency-Key, 425 Too Early, 429 with Retry-After and the

@@ -7,11 +7,16 @@ import (
 	"io"
 	"net"
 	"syscall"
+	"time"
 )
 
 // ErrNotFound is matched (errors.Is) by the *APIError of a 404: the resource,
 // e.g. a batch looked up by "external:<id>", does not exist.
 var ErrNotFound = errors.New("atlar: not found")
+
+// ErrTemporary is matched (errors.Is) by a *TemporaryError: Atlar did not
+// answer, or answered "not now", for every attempt the client made.
+var ErrTemporary = errors.New("atlar: temporarily unavailable")
 
 // errBodyTooLarge means a successful response exceeded the size limit of
 // its call (8 MiB for JSON, 64 MiB for report content).
@@ -23,24 +28,26 @@ func (e *APIError) Is(target error) bool {
 }
 
 // Temporary reports whether err means "the outcome is unknown, try again
-// later" — a network error, a timeout, a cancelled context, an unreadable
-// 2xx answer, or a retryable status after the retries ran out — as opposed
-// to a final answer such as an *APIError with a non-retryable 4xx. A create
-// that failed with a Temporary error may have taken effect: retry it with
-// the same idempotency key.
+// later" — a *TemporaryError (the client's fast attempts ran out), a
+// network error, a timeout, a cancelled context, an unreadable 2xx answer —
+// as opposed to a final answer such as an *APIError with a non-retryable
+// 4xx. A create that failed with a Temporary error may have taken effect:
+// retry it with the same idempotency key. It is wider than
+// errors.Is(err, ErrTemporary), which is the "Atlar unreachable or busy"
+// case alone.
 func Temporary(err error) bool {
 	if err == nil {
 		return false
 	}
 	var (
-		re  *retryError
+		te  *TemporaryError
 		de  *decodeError
 		ae  *APIError
 		ne  net.Error
 		lgo errLeaderGone
 	)
 	switch {
-	case errors.As(err, &re), errors.As(err, &de), errors.As(err, &lgo):
+	case errors.As(err, &te), errors.As(err, &de), errors.As(err, &lgo):
 		return true
 	case errors.As(err, &ae):
 		return retryableStatus(ae.Status)
@@ -56,23 +63,58 @@ func Temporary(err error) bool {
 	return false
 }
 
-// retryError is returned when a call still failed after MaxRetries retries.
-// It wraps the last cause (an *APIError or a network error).
-type retryError struct {
-	method, path string
-	attempts     int
-	last         error
+// TemporaryError is returned when a call still failed after the client's
+// few fast attempts (MaxRetries within RetryBudget) with a network error or
+// a status that means "not now" (408, 425, 429, 5xx). The client never
+// waits out an outage: the caller decides when to try again, no sooner
+// than RetryAfter. A create that failed so may have taken effect: repeat
+// it with the same idempotency key.
+type TemporaryError struct {
+	Method, Path string
+	// Attempts is how many requests were sent.
+	Attempts int
+	// Status is the last answer's HTTP status, 0 when none came back.
+	Status int
+	// RequestID is the last answer's request id, if any.
+	RequestID string
+	// RetryAfter is the server's Retry-After of the last answer (capped at
+	// five minutes), 0 when it sent none.
+	RetryAfter time.Duration
+	// Err is the last cause: an *APIError or a network error.
+	Err error
 }
 
-func (e *retryError) Error() string {
-	var ae *APIError
-	if errors.As(e.last, &ae) { // already names method and path
-		return fmt.Sprintf("%v (gave up after %d attempts)", e.last, e.attempts)
+func (e *TemporaryError) Error() string {
+	var (
+		ae *APIError
+		s  string
+	)
+	if errors.As(e.Err, &ae) { // already names method and path
+		s = fmt.Sprintf("%v (gave up after %d attempts", e.Err, e.Attempts)
+	} else {
+		s = fmt.Sprintf("atlar %s %s: %v (gave up after %d attempts", e.Method, e.Path, e.Err, e.Attempts)
 	}
-	return fmt.Sprintf("atlar %s %s: gave up after %d attempts: %v", e.method, e.path, e.attempts, e.last)
+	if e.RetryAfter > 0 {
+		s += fmt.Sprintf("; Retry-After %s", e.RetryAfter)
+	}
+	return s + ")"
 }
 
-func (e *retryError) Unwrap() error { return e.last }
+func (e *TemporaryError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrTemporary) true.
+func (e *TemporaryError) Is(target error) bool { return target == ErrTemporary }
+
+// RetryAfter returns the Retry-After hint of a *TemporaryError in err's
+// chain: the least a caller should wait before the next attempt. It is 0
+// for every other error.
+func RetryAfter(err error) time.Duration {
+	var te *TemporaryError
+	if errors.As(err, &te) {
+		return te.RetryAfter
+	}
+	return 0
+}
 
 // decodeError is a 2xx response whose body could not be decoded. The
 // request may have taken effect, so it counts as Temporary.

@@ -27,7 +27,7 @@ func TestClient_Do_RetryAfter(t *testing.T) {
 		}
 		accountsPage(t, w, "", "acc-1")
 	}))
-	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Clock = clock })
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Clock = clock; cfg.RetryBudget = 10 * time.Second })
 	ctx := testCtx(t)
 
 	ch := goCall(func() ([]Account, error) { return c.ListAccounts(ctx) })
@@ -232,6 +232,7 @@ func TestClient_Do_CancelDuringBackoff(t *testing.T) {
 	c, _ := newTestClient(t, srv.URL, func(cfg *Config) {
 		cfg.BackoffBase = time.Hour
 		cfg.BackoffMax = time.Hour
+		cfg.RetryBudget = 200 * time.Hour
 		cfg.MaxRetries = 100
 	})
 	ctx, cancel := context.WithCancel(testCtx(t))
@@ -289,5 +290,78 @@ func TestClient_Do_LogsAttempts(t *testing.T) {
 	assert.Equal(t, 12, strings.Count(out, `msg="atlar call"`), "every attempt logged")
 	assert.Contains(t, out, "level=DEBUG msg=\"atlar call\" method=GET path=/financial-data/v2/accounts status=503 duration_ms=")
 	assert.Contains(t, out, "request_id=req-log attempt=6")
-	assert.Equal(t, 1, strings.Count(out, "level=WARN"), "retry warnings are rate-limited per endpoint")
+	assert.Zero(t, strings.Count(out, "level=WARN"), "the client never warns: the caller reports an outage once")
+}
+
+// TestClient_Do_GivesUpWithinBudget: against a server answering 503
+// forever, a call makes MaxRetries+1 attempts, waits no more than
+// RetryBudget in all (on the fake clock: the waits the client asked for),
+// and returns a *TemporaryError naming the last answer.
+func TestClient_Do_GivesUpWithinBudget(t *testing.T) {
+	clock := newRecordingClock()
+	var calls atomic.Int32
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Request-Id", fmt.Sprintf("req-%d", calls.Load()))
+		writeJSON(t, w, http.StatusServiceUnavailable, ErrorResponse{Status: 503, Message: "Service unavailable."})
+	}))
+	// The defaults, as the bridge runs them.
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) {
+		cfg.Clock, cfg.MaxRetries, cfg.BackoffBase, cfg.BackoffMax = clock, 0, 0, 0
+	})
+	ctx := testCtx(t)
+	ch := goCall(func() (*CreditTransferBatch, error) {
+		return c.CreateCreditTransferBatch(ctx, batchRequest(), "key-1")
+	})
+	for range DefaultMaxRetries {
+		// The client waits for its backoff: let it pass on the fake clock.
+		require.NoError(t, clock.BlockUntilContext(ctx, 1))
+		ws := clock.Waits()
+		clock.Advance(ws[len(ws)-1])
+	}
+	r := wait(t, ch)
+	var total time.Duration
+	for _, w := range clock.Waits() {
+		total += w
+	}
+	assert.LessOrEqual(t, total, DefaultRetryBudget, "waits %v", clock.Waits())
+	assert.Len(t, clock.Waits(), DefaultMaxRetries)
+	assert.EqualValues(t, DefaultMaxRetries+1, calls.Load())
+
+	require.ErrorIs(t, r.err, ErrTemporary)
+	assert.True(t, Temporary(r.err))
+	var te *TemporaryError
+	require.ErrorAs(t, r.err, &te)
+	assert.Equal(t, http.StatusServiceUnavailable, te.Status)
+	assert.Equal(t, fmt.Sprintf("req-%d", DefaultMaxRetries+1), te.RequestID)
+	assert.Equal(t, DefaultMaxRetries+1, te.Attempts)
+	assert.Zero(t, te.RetryAfter)
+	assert.Contains(t, r.err.Error(), fmt.Sprintf("gave up after %d attempts", DefaultMaxRetries+1))
+}
+
+// TestClient_Do_LongRetryAfterIsTheCallers: a Retry-After longer than the
+// budget is not waited for; the call returns at once with it as the hint,
+// whatever the status.
+func TestClient_Do_LongRetryAfterIsTheCallers(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusTooEarly} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			clock := newRecordingClock()
+			var calls atomic.Int32
+			srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				w.Header().Set("Retry-After", "120")
+				w.WriteHeader(status)
+			}))
+			c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Clock = clock })
+			_, err := c.CreateCreditTransferBatch(testCtx(t), batchRequest(), "key-1")
+			require.ErrorIs(t, err, ErrTemporary)
+			assert.Equal(t, 2*time.Minute, RetryAfter(err))
+			assert.Equal(t, 2*time.Minute, RetryAfter(fmt.Errorf("submit: %w", err)), "found through wrapping")
+			assert.Empty(t, clock.Waits(), "never sleeps for a long Retry-After")
+			assert.EqualValues(t, 1, calls.Load())
+			assert.Contains(t, err.Error(), "Retry-After 2m0s")
+		})
+	}
+	assert.Zero(t, RetryAfter(errors.New("other")))
+	assert.Zero(t, RetryAfter(nil))
 }

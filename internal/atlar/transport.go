@@ -46,13 +46,17 @@ type response struct {
 	requestID string
 }
 
-// do sends cl, retrying network errors and retryable statuses with capped,
-// jittered exponential backoff, and refetching the OAuth2 token once on a
-// 401. Non-2xx answers that are final come back as *APIError.
+// do sends cl, retrying network errors and retryable statuses a few times
+// at once (MaxRetries, jittered backoff, all within RetryBudget), and
+// refetching the OAuth2 token once on a 401. Non-2xx answers that are final
+// come back as *APIError; "not now" after the last attempt comes back as
+// *TemporaryError. Every attempt replays the same body and Idempotency-Key.
 func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 	var (
 		lastErr  error
+		lastResp *response
 		retries  int
+		waited   time.Duration
 		reauthed bool
 	)
 	for attempt := 1; ; attempt++ {
@@ -71,7 +75,7 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 		case err != nil && !retryable:
 			return nil, err
 		case err != nil:
-			lastErr = err
+			lastErr, lastResp = err, nil
 		case resp.status < 300:
 			return resp, nil
 		case resp.status == http.StatusUnauthorized && token != "" && !reauthed:
@@ -85,15 +89,24 @@ func (c *Client) do(ctx context.Context, cl *call) (*response, error) {
 			if !retryableStatus(resp.status) {
 				return nil, apiErr
 			}
-			lastErr = apiErr
+			lastErr, lastResp = apiErr, resp
 			retryAfter = parseRetryAfter(resp.header.Get("Retry-After"), c.clock.Now())
 		}
-		if retries >= c.maxRetries {
-			return nil, &retryError{method: cl.method, path: cl.path, attempts: retries + 1, last: lastErr}
+		// A Retry-After longer than what is left of the budget is not
+		// waited for here: the caller's timetable waits for it.
+		wait := max(c.retry.Next(retries+1), retryAfter)
+		if retries >= c.maxRetries || waited+wait > c.budget {
+			te := &TemporaryError{Method: cl.method, Path: cl.path, Attempts: attempt, RetryAfter: retryAfter, Err: lastErr}
+			if lastResp != nil {
+				te.Status, te.RequestID = lastResp.status, lastResp.requestID
+			}
+			return nil, te
 		}
 		retries++
-		wait := c.backoff(retries, retryAfter)
-		c.logRetry(ctx, cl, attempt, wait, lastErr)
+		waited += wait
+		c.log.LogAttrs(ctx, slog.LevelDebug, "atlar call failed, retrying",
+			slog.String("method", cl.method), slog.String("path", cl.path), slog.Int("attempt", attempt),
+			slog.Int64("wait_ms", wait.Milliseconds()), slog.String("err", lastErr.Error()))
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("atlar %s %s: %w (last error: %v)", cl.method, cl.path, err, lastErr)
 		}

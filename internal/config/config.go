@@ -54,7 +54,7 @@ type Atlar struct {
 	SecretFile string   `toml:"secret_file"`
 	Auth       string   `toml:"auth"`        // oauth2 (default) | basic
 	Timeout    Duration `toml:"timeout"`     // per request, default 30s
-	MaxRetries int      `toml:"max_retries"` // per call, default 8
+	MaxRetries int      `toml:"max_retries"` // fast retries per call (within 5s), default 2
 	// AccountsRefresh is how long the IBAN → account cache lives, default 10m.
 	AccountsRefresh Duration `toml:"accounts_refresh"`
 }

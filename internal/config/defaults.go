@@ -45,7 +45,7 @@ func Default() *Config {
 			BaseURL:         DefaultBaseURL,
 			Auth:            AuthOAuth2,
 			Timeout:         D(30 * time.Second),
-			MaxRetries:      8,
+			MaxRetries:      2,
 			AccountsRefresh: D(10 * time.Minute),
 		},
 		Storage: Storage{Root: DefaultStorageRoot, JournalRetention: D(DefaultJournalRetention)},

@@ -70,7 +70,9 @@ always says where (place.go moves it; place is idempotent):
 
 	pipeline.go  the consumer interfaces Journal and Atlar; Options; the
 	             worker queue (enqueue/run: a file runs on one worker at a
-	             time, and once more if it changed meanwhile); log throttle
+	             time, and once more if it changed meanwhile); logStep
+	outage.go    outage: "Atlar unreachable" / "Atlar back" once for all
+	             files, observed on every call by watchedAtlar
 	claim.go     Claim: hash, Create(received), move to processing/, done
 	             marker; recheck of a file a writer was still finishing;
 	             Receive (the SFTP close path, with the offline in-band
@@ -92,7 +94,8 @@ always says where (place.go moves it; place is idempotent):
 	             Atlar remembers idempotency keys: look it up by listing
 	track.go     the tracker loop and sweep; poll (submitted → completed or
 	             failed); how batch results and payment statuses are applied
-	schedule.go  the tracker's timetable (when each open file is next due)
+	schedule.go  the tracker's timetable (when each open file is next due);
+	             reschedule, which backs a step off while Atlar is down
 	place.go     place (originals where the journal says), the error report,
 	             Recover
 	route.go     Route and its defaults; building one from the config
@@ -231,8 +234,8 @@ PollInterval + a quarter of the time waited so far, capped at MaxPoll
 (pollEvery). The tracker keeps a timetable (schedule.go) of when each open
 file is next due, and every Sweep reads the open files from the journal as
 a safety net. A failed Atlar call journals PollFailures and NextPollAt
-with exponential backoff (retryLater) and notes the failure in the file's
-steps (first, then every tenth). A file whose payments are not all final
+with the pipeline's backoff (retryLater) and notes the failure in the
+file's steps (first, then every tenth). A file whose payments are not all final
 after results.max_wait (MaxWait) is failed with a note: it is no longer
 followed, and an operator checks it in Atlar.
 
@@ -293,10 +296,19 @@ Unindex in a second write; a crash between the two leaves the failed file
 in the duplicate index, so the same bytes are rejected as a duplicate (with
 the --force hint) until its dedupe window passes.
 
-Temporary and final errors. The API client has already retried a call
-(transport errors, 408, 425, 429, 500, 502, 503 and 504, up to its MaxRetries) before the
-pipeline sees its error; the pipeline then backs off again (retryLater).
-Whether an Atlar error means "try later" or
+Who retries. The API client retries only blips: a few fast attempts
+(MaxRetries, default 2, within its RetryBudget of 5s) on transport errors,
+408, 425, 429, 500, 502, 503 and 504, then it returns an
+*atlar.TemporaryError with the Retry-After hint. The pipeline's timetable
+owns all waiting: a step with a journaled retry (submit, poll) waits in
+retryLater, validation (the accounts list) in reschedule, both on the one
+backoff.Policy (PollInterval doubling to MaxPoll, jittered) and never
+sooner than atlar.RetryAfter. The sweep leaves a file waiting on the
+timetable alone, and when Atlar answers again (outage) the files waiting
+in memory are due at once. An outage is logged once for all files, not per
+file: the files log their temporary failures at Debug.
+
+Temporary and final errors. Whether an Atlar error means "try later" or
 "no" is atlar.Temporary plus refused (submit.go): 401 and 403 are never a
 file's fault and are retried until an operator fixes the credentials. An
 error reading or writing the journal is always retried; it never fails a

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/backoff"
 	"github.com/atlarbridge/bridge/internal/keyedmutex"
 	"github.com/atlarbridge/bridge/internal/layout"
 	"github.com/atlarbridge/bridge/internal/state"
@@ -89,16 +90,18 @@ type Journal interface {
 // atlar's tests).
 //
 // Error contract of every method: the client has already retried network
-// errors and the statuses 408, 425, 429, 500, 502, 503 and 504 up to its
-// MaxRetries with backoff, honouring Retry-After, and fetched a new token
-// once on a 401. What comes back is one of:
+// errors and the statuses 408, 425, 429, 500, 502, 503 and 504 a few times
+// within seconds (a Retry-After only when it fits), and fetched a new token
+// once on a 401; it never waits out an outage. What comes back is one of:
 //   - an *atlar.APIError (errors.As) for a final non-2xx answer; a 404
 //     matches atlar.ErrNotFound (errors.Is). A failed token fetch is the
 //     token endpoint's *APIError, wrapped: Atlar documents 401 there,
 //     which submit never takes as the file's fault;
-//   - an error for which atlar.Temporary is true: the retries ran out, the
-//     network, a cancelled context, an undecodable 2xx answer. The outcome
-//     is unknown: a create may have taken effect;
+//   - an error for which atlar.Temporary is true: the fast attempts ran out
+//     (*atlar.TemporaryError, errors.Is atlar.ErrTemporary, with the
+//     Retry-After hint atlar.RetryAfter reads), the network, a cancelled
+//     context, an undecodable 2xx answer. The outcome is unknown: a create
+//     may have taken effect. The pipeline's timetable waits, not the call;
 //   - anything else (a certificate error, an oversized 2xx body, a bad
 //     argument such as an empty idempotency key): not Temporary, and not
 //     the file's fault either.
@@ -217,7 +220,18 @@ type Pipeline struct {
 	pending map[string]bool // queued or running
 	again   map[string]bool // changed while running: run once more
 	sched   *schedule       // when each unfinished file is next due
-	fails   map[string]failLog
+	// waits counts the consecutive temporary failures of a file's step
+	// that journals no retry time of its own (validation's account
+	// lookups), for its backoff (reschedule).
+	waits map[string]int
+
+	// retry is the one backoff of every wait on Atlar: the journaled
+	// retries (retryLater) and the in-memory ones (reschedule).
+	retry backoff.Policy
+	// stepLog rate-limits the reports of a file's failing step.
+	stepLog backoff.Throttle
+	// outage reports Atlar unreachable and back, once for all files.
+	outage *outage
 
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
@@ -262,15 +276,19 @@ func New(o Options) (*Pipeline, error) {
 		o.Command = "bridge"
 	}
 	p := &Pipeline{
-		j: o.Journal, api: o.API, lay: o.Layout, clock: o.Clock, log: o.Logger, opts: o,
-		acct:    newAccounts(o.API, o.Clock, o.AccountsTTL),
+		j: o.Journal, lay: o.Layout, clock: o.Clock, log: o.Logger, opts: o,
 		parse:   semaphore.NewWeighted(o.ParseBudget),
 		queue:   make(chan string, 1<<16),
 		pending: map[string]bool{},
 		again:   map[string]bool{},
 		sched:   newSchedule(),
-		fails:   map[string]failLog{},
+		waits:   map[string]int{},
+		retry:   backoff.Policy{Base: o.PollInterval, Max: o.MaxPoll},
+		stepLog: backoff.Throttle{Every: failLogEvery},
 	}
+	p.outage = newOutage(o.Clock, o.Logger, p.atlarBack)
+	p.api = watchedAtlar{Atlar: o.API, o: p.outage}
+	p.acct = newAccounts(p.api, o.Clock, o.AccountsTTL)
 	if err := p.SetRoutes(o.Routes); err != nil {
 		return nil, err
 	}
@@ -388,45 +406,30 @@ func (p *Pipeline) run(ctx context.Context, id string) {
 // again; the retries in between log at debug level.
 const failLogEvery = time.Minute
 
-// failLog is the last report of a file's failing step.
-type failLog struct {
-	at   time.Time
-	held int // failures since, logged at debug level only
-}
-
-// atlarDownKey rate-limits, for all files together, the reports of steps
-// that failed because Atlar was unreachable or busy: one outage is one
+// atlarDownKey is the outage report's throttle key: one outage is one
 // condition, however many files wait on it.
 const atlarDownKey = "\x00atlar"
 
 // logStep reports a failed step, rate-limited per file: a step that fails
-// every second (a folder that cannot be written, Atlar down) must not
-// flood the log. Atlar's temporary failures are rate-limited together.
+// every retry (a folder that cannot be written) must not flood the log.
+// Atlar's temporary failures are reported once for all files (outage) and
+// log at Debug here.
 func (p *Pipeline) logStep(id string, err error) {
-	now := p.clock.Now()
-	key := id
-	if err != nil && atlar.Temporary(err) {
-		key = atlarDownKey
-	}
-	p.mu.Lock()
-	last, seen := p.fails[key]
-	switch {
-	case err == nil:
-		delete(p.fails, id)
-		p.mu.Unlock()
+	if err == nil {
+		p.stepLog.Reset(id)
 		return
-	case seen && now.Sub(last.at) < failLogEvery:
-		last.held++
-		p.fails[key] = last
-		p.mu.Unlock()
+	}
+	if atlar.Temporary(err) {
 		p.log.Debug("file step failed; will retry", "file_id", id, "err", err)
 		return
 	}
-	p.fails[key] = failLog{at: now}
-	p.mu.Unlock()
-	if last.held > 0 {
-		p.log.Warn("file step failed; will retry", "file_id", id, "err", err, "failures_since_last_report", last.held)
-		return
+	ok, held := p.stepLog.Allow(id, p.clock.Now())
+	switch {
+	case !ok:
+		p.log.Debug("file step failed; will retry", "file_id", id, "err", err)
+	case held > 0:
+		p.log.Warn("file step failed; will retry", "file_id", id, "err", err, "failures_since_last_report", held)
+	default:
+		p.log.Warn("file step failed; will retry", "file_id", id, "err", err)
 	}
-	p.log.Warn("file step failed; will retry", "file_id", id, "err", err)
 }

@@ -5,11 +5,13 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/atlarbridge/bridge/internal/atlar"
 )
 
 // retryStep is how soon a step that failed without journaling its own
-// retry time (a journal or folder error, Atlar's accounts API down while
-// validating) is tried again.
+// retry time (a journal or folder error) is tried again. A step that failed
+// because Atlar was unreachable waits longer: see reschedule.
 const retryStep = time.Second
 
 // schedule is the tracker's timetable: when each unfinished file is next
@@ -83,6 +85,28 @@ func (s *schedule) take(now time.Time) (ids []string, next time.Time, ok bool) {
 	return ids, s.due[0].at, true
 }
 
+// when tells when id is due, if it is on the timetable.
+func (s *schedule) when(id string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.byID[id]; e != nil {
+		return e.at, true
+	}
+	return time.Time{}, false
+}
+
+// sooner makes id due at at if it is on the timetable for later; a file
+// not on it (running, or final) is left alone.
+func (s *schedule) sooner(id string, at time.Time) {
+	s.mu.Lock()
+	e := s.byID[id]
+	later := e != nil && e.at.After(at)
+	s.mu.Unlock()
+	if later {
+		s.set(id, at)
+	}
+}
+
 // len is how many files are scheduled.
 func (s *schedule) len() int {
 	s.mu.Lock()
@@ -93,30 +117,83 @@ func (s *schedule) len() int {
 // reschedule puts a file that has just run back on the timetable: at its
 // journaled NextPollAt, or retryStep from now when it is due already (its
 // step failed, or did not get further). A final file leaves it.
+//
+// A step that failed because Atlar was unreachable or busy (the client's
+// fast attempts ran out: atlar.Temporary) and journaled no retry time of
+// its own — validation listing the accounts — waits on the pipeline's
+// backoff instead, and no less than the Retry-After Atlar sent. The
+// count of such failures is kept in memory: a restart starts it again.
 func (p *Pipeline) reschedule(ctx context.Context, id string, stepErr error) {
 	if ctx.Err() != nil {
 		return // stopping: Recover schedules it at the next start
+	}
+	now := p.clock.Now()
+	var wait time.Duration
+	if stepErr != nil && atlar.Temporary(stepErr) {
+		p.mu.Lock()
+		p.waits[id]++
+		n := p.waits[id]
+		p.mu.Unlock()
+		wait = max(p.retry.Next(n), atlar.RetryAfter(stepErr))
+	} else {
+		p.mu.Lock()
+		delete(p.waits, id)
+		p.mu.Unlock()
 	}
 	f, err := p.j.Get(id)
 	if err != nil {
 		if stepErr == nil {
 			// A withdrawn claim, or the journal failing: in the latter
 			// case the slow sweep finds the file again.
-			p.sched.drop(id)
+			p.forget(id)
 			return
 		}
-		p.sched.set(id, p.clock.Now().Add(retryStep))
+		p.sched.set(id, now.Add(max(retryStep, wait)))
 		return
 	}
 	if f.State.Final() {
-		p.sched.drop(id)
+		p.forget(id)
 		return
 	}
 	at := f.NextPollAt
-	if now := p.clock.Now(); !at.After(now) {
+	if !at.After(now) {
 		at = now.Add(retryStep)
 	}
+	if wait > 0 {
+		at = laterOf(at, now.Add(wait))
+	}
 	p.sched.set(id, at)
+}
+
+// forget takes a file off the timetable.
+func (p *Pipeline) forget(id string) {
+	p.sched.drop(id)
+	p.mu.Lock()
+	delete(p.waits, id)
+	p.mu.Unlock()
+}
+
+// atlarBack makes the files waiting on Atlar in memory due now: Atlar
+// answered again, and their backoff (up to MaxPoll) need not run out. Files
+// whose retry is journaled (retryLater) keep it.
+func (p *Pipeline) atlarBack() {
+	p.mu.Lock()
+	ids := make([]string, 0, len(p.waits))
+	for id := range p.waits {
+		ids = append(ids, id)
+	}
+	p.mu.Unlock()
+	now := p.clock.Now()
+	for _, id := range ids {
+		p.sched.sooner(id, now)
+	}
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // dueHeap orders files by when they are due.

@@ -192,13 +192,3 @@ func TestPipeline_TrackerPollsWhenDue(t *testing.T) {
 	require.Eventually(t, inState(state.Completed), 10*time.Second, 5*time.Millisecond,
 		"the tracker did not poll the file when it was due")
 }
-
-// when tells when id is due, if it is on the timetable.
-func (s *schedule) when(id string) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e := s.byID[id]; e != nil {
-		return e.at, true
-	}
-	return time.Time{}, false
-}

@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -320,9 +320,12 @@ func (p *Pipeline) instructionCreated(f *state.File, got *atlar.Instruction, how
 	return p.submitted(f)
 }
 
-// retryLater journals a temporary failure and when to try again. The
-// journal note is written for the first failure and then every tenth, so
-// a long outage doesn't flood a file's journey.
+// retryLater journals a temporary failure and when to try again: the
+// pipeline's backoff (PollInterval doubling up to MaxPoll, jittered), and
+// no sooner than the Retry-After Atlar sent. The journal note is written
+// for the first failure and then every tenth, so a long outage doesn't
+// flood a file's journey; Atlar being unreachable is logged once for all
+// files (outage), other causes per file.
 func (p *Pipeline) retryLater(f *state.File, what string, cause error) error {
 	if errors.Is(cause, context.Canceled) {
 		// The bridge is stopping: nothing failed, and the step runs
@@ -330,7 +333,7 @@ func (p *Pipeline) retryLater(f *state.File, what string, cause error) error {
 		return cause
 	}
 	n := f.PollFailures + 1
-	wait := backoff(p.opts.PollInterval, p.opts.MaxPoll, n)
+	wait := max(p.retry.Next(n), atlar.RetryAfter(cause))
 	note := ""
 	if n == 1 || n%10 == 0 {
 		note = fmt.Sprintf("%s failed (attempt %d), retrying in %s: %v", what, n, wait.Round(time.Second), cause)
@@ -343,18 +346,10 @@ func (p *Pipeline) retryLater(f *state.File, what string, cause error) error {
 	if err != nil {
 		return errors.Join(cause, err)
 	}
-	if note != "" {
-		p.log.Warn(what+" failed; will retry", "file_id", f.ID, "attempt", n, "retry_in", wait.String(), "err", cause)
+	level := slog.LevelWarn
+	if note == "" || errors.Is(cause, atlar.ErrTemporary) {
+		level = slog.LevelDebug
 	}
+	p.log.Log(context.Background(), level, what+" failed; will retry", "file_id", f.ID, "attempt", n, "retry_in", wait.String(), "err", cause)
 	return nil
-}
-
-// backoff is base·2^(n-1), capped, with ±20% jitter.
-func backoff(base, max time.Duration, n int) time.Duration {
-	d := base
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	d = min(d, max)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }

@@ -60,6 +60,9 @@ func (p *Pipeline) sweep() {
 				p.sched.set(f.ID, f.NextPollAt)
 				continue
 			}
+			if at, ok := p.sched.when(f.ID); ok && at.After(now) {
+				continue // waiting on the timetable (Atlar down: reschedule)
+			}
 			p.enqueue(f.ID)
 		}
 		if len(files) < sweepPage {

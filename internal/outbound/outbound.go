@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atlar"
+	"github.com/atlarbridge/bridge/internal/backoff"
 	"github.com/atlarbridge/bridge/internal/csvpay"
 	"github.com/atlarbridge/bridge/internal/keyedmutex"
 	"github.com/atlarbridge/bridge/internal/layout"
@@ -278,7 +279,7 @@ func (ob *Outbound) Close(ctx context.Context) error {
 func (ob *Outbound) resultsLoop(ctx context.Context, feed *state.Feed) {
 	t := ob.clock.NewTicker(ob.o.Sweep)
 	defer t.Stop()
-	var fails failReport
+	fails := &failReport{th: backoff.Throttle{Every: failReportEvery}}
 	full := true
 	for {
 		var err error
@@ -320,37 +321,79 @@ const failReportEvery = time.Minute
 
 // failReport rate-limits the results writer's error reports.
 type failReport struct {
-	at   time.Time // last reported; zero while writes succeed
-	held int       // failed rounds since, logged at debug level only
+	th      backoff.Throttle
+	failing bool // the last round failed
 }
 
 func (r *failReport) report(log *slog.Logger, now time.Time, err error) {
+	const key = "results"
 	switch {
-	case err == nil && !r.at.IsZero():
+	case err == nil && r.failing:
 		log.Info("results written again after errors")
-		*r = failReport{}
+		r.th.Reset(key)
+		r.failing = false
 	case err == nil:
-	case !r.at.IsZero() && now.Sub(r.at) < failReportEvery:
-		r.held++
-		log.Debug("write results", "err", err)
 	default:
-		log.Error("write results", "err", err, "failures_since_last_report", r.held)
-		*r = failReport{at: now}
+		r.failing = true
+		if ok, held := r.th.Allow(key, now); ok {
+			log.Error("write results", "err", err, "failures_since_last_report", held)
+		} else {
+			log.Debug("write results", "err", err)
+		}
 	}
 }
 
+// statementRetryBase is the first wait before polling statements again
+// after Atlar was unreachable; the waits double (backoff.Policy) up to the
+// poll interval, and are never shorter than Atlar's Retry-After. The
+// client itself only retries blips, within seconds.
+const statementRetryBase = 10 * time.Second
+
 func (ob *Outbound) statementsLoop(ctx context.Context) {
-	t := ob.clock.NewTicker(ob.o.Statements.PollInterval)
+	every := ob.o.Statements.PollInterval
+	retry := backoff.Policy{Base: min(statementRetryBase, every), Max: every}
+	// One report per outage: the first failure at Error, the ones after it
+	// at Debug until a poll succeeds again (a reminder every 15 minutes).
+	fails := backoff.Throttle{Every: 15 * time.Minute}
+	const key = "statements"
+	t := ob.clock.NewTimer(every)
 	defer t.Stop()
+	failures := 0
 	for {
-		if err := ob.PollStatements(ctx); err != nil && ctx.Err() == nil {
-			ob.log.Error("statement poll failed; will try again", "err", err, "next_in", ob.o.Statements.PollInterval.String())
+		next := every
+		err := ob.PollStatements(ctx)
+		switch {
+		case ctx.Err() != nil:
+		case err == nil:
+			if reported, _ := fails.Reset(key); reported {
+				ob.log.Info("statement poll works again", "after_failures", failures)
+			}
+			failures = 0
+		case atlar.Temporary(err):
+			failures++
+			next = min(max(retry.Next(failures), atlar.RetryAfter(err)), max(every, atlar.RetryAfter(err)))
+			if ok, held := fails.Allow(key, ob.clock.Now()); ok {
+				ob.log.Error("statement poll failed: Atlar unreachable; will try again", "err", err, "next_in", next.String(), "failures_since_last_report", held)
+			} else {
+				ob.log.Debug("statement poll failed; will try again", "err", err, "next_in", next.String())
+			}
+		default:
+			failures++
+			fails.Allow(key, ob.clock.Now())
+			ob.log.Error("statement poll failed; will try again", "err", err, "next_in", next.String())
 		}
+		t.Reset(next)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.Chan():
 		case <-ob.pollNow:
+			if !t.Stop() {
+				select { // fired meanwhile: do not poll twice
+				case <-t.Chan():
+				default:
+				}
+			}
 		}
 	}
 }
