@@ -47,3 +47,42 @@ func BenchmarkCounts(b *testing.B) {
 		}
 	}
 }
+
+// benchUpdateSize measures one hot-path journal update — a poll that
+// changes three payments' statuses and notes it — on a file of n
+// payments. Before the record split (issue 13.1) its cost grew with n,
+// since every update re-encoded the whole record.
+func benchUpdateSize(b *testing.B, n int) {
+	s, err := Open(filepath.Join(b.TempDir(), "bridge.db"), Options{})
+	require.NoError(b, err)
+	defer s.Close()
+	f := newFile("B", "payables")
+	f.State = Submitted
+	for i := range n {
+		f.Payments = append(f.Payments, Payment{Row: i + 2, ExternalID: fmt.Sprintf("E2E-%07d", i),
+			Amount: int64(100 + i), Currency: "EUR", PaymentID: fmt.Sprintf("pay-%07d", i), Status: "CREATED"})
+	}
+	for i := 0; i*1000 < n; i++ {
+		f.Batches = append(f.Batches, Batch{Index: i, ExternalID: fmt.Sprintf("B-%d", i), IdempotencyKey: fmt.Sprintf("k-%d", i),
+			First: i * 1000, Count: min(1000, n-i*1000), ID: fmt.Sprintf("batch-%d", i), Status: "CREATED"})
+	}
+	require.NoError(b, s.Create(f, "created"))
+	statuses := []string{"APPROVED", "SENT"}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		_, err := s.Update("B", "", func(f *File) error {
+			for k := range 3 {
+				f.Payments[(i*3+k)%n].Status = statuses[i%2]
+			}
+			f.NextPollAt = f.UpdatedAt
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUpdate_1(b *testing.B)    { benchUpdateSize(b, 1) }
+func BenchmarkUpdate_1k(b *testing.B)   { benchUpdateSize(b, 1000) }
+func BenchmarkUpdate_100k(b *testing.B) { benchUpdateSize(b, 100_000) }
