@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	bolt "go.etcd.io/bbolt"
 	"path/filepath"
 	"testing"
 
@@ -92,3 +93,44 @@ func BenchmarkUpdate_1k(b *testing.B)   { benchUpdateSize(b, 1000) }
 func BenchmarkUpdate_100k(b *testing.B) { benchUpdateSize(b, 100_000) }
 
 func BenchmarkUpdate_100kHeaderOnly(b *testing.B) { benchUpdate(b, 100_000, 0) }
+
+// BenchmarkMigrate measures the schema 1 → 2 migration of a journal of
+// 20,000 files of 10 payments each (records written as schema 1 did: the
+// whole File JSON under files/<id>).
+func BenchmarkMigrate(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "bridge.db")
+		s, err := Open(path, Options{})
+		require.NoError(b, err)
+		const files, payments = 20_000, 10
+		for start := 0; start < files; start += 2_000 {
+			require.NoError(b, s.db.Update(func(tx *bolt.Tx) error {
+				for i := start; i < start+2_000; i++ {
+					f := newFile(fmt.Sprintf("M%08d", i), "payables")
+					for k := range payments {
+						f.Payments = append(f.Payments, Payment{Row: k + 2, ExternalID: fmt.Sprintf("M%d-%d", i, k), Amount: 100, Currency: "EUR"})
+					}
+					if err := tx.Bucket(bucketFiles).Put([]byte(f.ID), mustJSON(b, f)); err != nil {
+						return err
+					}
+					if err := indexState(tx, f.ID, f.Route, "", f.State); err != nil {
+						return err
+					}
+				}
+				return nil
+			}))
+		}
+		require.NoError(b, s.db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketSchema).Put([]byte("version"), []byte(schemaVersionV1))
+		}))
+		require.NoError(b, s.Close())
+		b.StartTimer()
+		s, err = Open(path, Options{})
+		require.NoError(b, err)
+		b.StopTimer()
+		require.Equal(b, schemaVersion, schemaOf(b, s))
+		require.NoError(b, s.Close())
+		b.StartTimer()
+	}
+}

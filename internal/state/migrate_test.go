@@ -72,7 +72,7 @@ func dumpJournal(t *testing.T, s *Store) string {
 	return string(data)
 }
 
-func schemaOf(t *testing.T, s *Store) string {
+func schemaOf(t testing.TB, s *Store) string {
 	t.Helper()
 	var v string
 	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
@@ -238,4 +238,29 @@ func TestMigrate_ReadOnlyOpenReadsV1(t *testing.T) {
 	now, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, orig, now, "a read-only open wrote to the journal")
+}
+
+// Compact and Backup copy the split records (nested buckets) whole.
+func TestMigrate_CompactAndBackupKeepSplitRecords(t *testing.T) {
+	want := string(gunzip(t, "journal-v1.json.gz"))
+	path := v1Journal(t)
+	s, err := Open(path, Options{})
+	require.NoError(t, err)
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	fh, err := os.Create(backup)
+	require.NoError(t, err)
+	require.NoError(t, s.Backup(fh))
+	require.NoError(t, fh.Close())
+	require.NoError(t, s.Close())
+
+	_, err = Compact(path, 0)
+	require.NoError(t, err)
+	for _, p := range []string{path, backup} {
+		s, err := Open(p, Options{ReadOnly: true})
+		require.NoError(t, err)
+		assert.Equal(t, schemaVersion, schemaOf(t, s))
+		assert.JSONEq(t, want, dumpJournal(t, s), p)
+		requireClean(t, s)
+		require.NoError(t, s.Close())
+	}
 }
