@@ -309,7 +309,7 @@ func dropRows(tx *bolt.Tx, id string) error {
 type rowCache struct {
 	mu      sync.Mutex
 	entries map[string]cacheEntry
-	order   []string // insertion order, for eviction
+	order   []string // insertion order, for eviction (oldest first)
 	rows    int      // payments held, all entries
 	max     int
 }
@@ -320,8 +320,9 @@ type cacheEntry struct {
 	batches  []Batch
 }
 
-// cacheRows bounds the payments the cache holds (~250 bytes each).
-const cacheRows = 400_000
+// cacheRows bounds the payments the cache holds: ~270 bytes each, so
+// ~55 MB at most, and one file of 100k payments fits.
+const cacheRows = 200_000
 
 func newRowCache(max int) *rowCache {
 	return &rowCache{entries: map[string]cacheEntry{}, max: max}
@@ -365,18 +366,5 @@ func (c *rowCache) put(id string, rev uint64, payments []Payment, batches []Batc
 			c.rows -= len(e.payments)
 			delete(c.entries, old)
 		}
-	}
-}
-
-func (c *rowCache) drop(id string) {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.entries[id]; ok {
-		c.rows -= len(e.payments)
-		delete(c.entries, id)
-		// Its place in order goes at its turn: eviction skips missing ids.
 	}
 }

@@ -123,3 +123,29 @@ func TestDelete_DropsRows(t *testing.T) {
 		return nil
 	}))
 }
+
+// The row cache answers only for the rev it holds, never goes back to an
+// older rev, and drops its oldest files beyond its bound.
+func TestRowCache(t *testing.T) {
+	c := newRowCache(5)
+	p := func(n int) []Payment { return make([]Payment, n) }
+	c.put("A", 2, p(2), nil)
+	c.put("A", 1, p(1), nil) // an older read comes late
+	got, _, ok := c.get("A", 2)
+	require.True(t, ok)
+	assert.Len(t, got, 2)
+	_, _, ok = c.get("A", 1)
+	assert.False(t, ok, "rev 1 is not what the cache holds")
+	c.put("B", 3, p(2), nil)
+	c.put("C", 4, p(2), nil) // 6 payments > 5: A goes
+	_, _, ok = c.get("A", 2)
+	assert.False(t, ok)
+	_, _, ok = c.get("C", 4)
+	assert.True(t, ok)
+	c.put("D", 5, p(6), nil) // bigger than the whole cache: not kept
+	_, _, ok = c.get("D", 5)
+	assert.False(t, ok)
+	var nilCache *rowCache
+	_, _, ok = nilCache.get("A", 2)
+	assert.False(t, ok)
+}
