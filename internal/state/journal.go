@@ -226,7 +226,12 @@ func listAll(tx *bolt.Tx, flt Filter, cache *rowCache) ([]*File, error) {
 // listed is a listed file: its header, or the whole file.
 func listed(tx *bolt.Tx, h *header, flt Filter, cache *rowCache) (*File, error) {
 	if flt.HeadersOnly {
-		h.Payments, h.Batches = nil, nil // of an inline (schema 1) record
+		l := &Listing{Payments: h.NPayments, Failed: h.NFailed}
+		if h.inline() {
+			// A schema 1 record (read-only open): it holds its payments.
+			l = &Listing{Payments: len(h.Payments), Failed: h.PaymentsFailed()}
+		}
+		h.Payments, h.Batches, h.Listed = nil, nil, l
 		return &h.File, nil
 	}
 	f, _, err := readFile(tx, h, cache)

@@ -233,6 +233,7 @@ func TestMigrate_ReadOnlyOpenReadsV1(t *testing.T) {
 	require.Len(t, heads, 1)
 	assert.Equal(t, "f02-validated", heads[0].ID)
 	assert.Nil(t, heads[0].Payments)
+	assert.Equal(t, 2500, heads[0].PaymentCount(), "counted from the schema 1 record")
 	requireClean(t, s)
 	require.NoError(t, s.Close())
 	now, err := os.ReadFile(path)

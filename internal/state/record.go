@@ -39,6 +39,8 @@ type header struct {
 	Rev       uint64 `json:"rev,omitempty"`
 	NPayments int    `json:"nPayments"`
 	NBatches  int    `json:"nBatches"`
+	// NFailed is f.PaymentsFailed(), for listings that read headers only.
+	NFailed int `json:"nFailed,omitempty"`
 }
 
 // decodeFile decodes a files bucket value: the header alone, or, for a
@@ -216,8 +218,8 @@ func writeRecord(tx *bolt.Tx, f *File, pre preImage) (written, error) {
 	if w.rev, err = files.NextSequence(); err != nil {
 		return w, err
 	}
-	h := header{File: *f, Rev: w.rev, NPayments: len(f.Payments), NBatches: len(f.Batches)}
-	h.Payments, h.Batches = nil, nil
+	h := header{File: *f, Rev: w.rev, NPayments: len(f.Payments), NBatches: len(f.Batches), NFailed: f.PaymentsFailed()}
+	h.Payments, h.Batches, h.Listed = nil, nil, nil
 	data, err := json.Marshal(&h)
 	if err != nil {
 		return w, fmt.Errorf("encode file: %w", err)

@@ -95,6 +95,8 @@ func TestList_HeadersOnly(t *testing.T) {
 	s, _ := openTest(t, Options{})
 	require.NoError(t, s.Create(fileWithPayments("A", 3), "claimed"))
 	require.NoError(t, s.Create(fileWithPayments("B", 2), "claimed"))
+	_, err := s.Update("A", "", func(f *File) error { f.Payments[1].Status = "REJECTED"; return nil })
+	require.NoError(t, err)
 	for _, flt := range []Filter{{HeadersOnly: true}, {HeadersOnly: true, States: []State{Received}}} {
 		files, err := s.List(flt)
 		require.NoError(t, err)
@@ -104,6 +106,10 @@ func TestList_HeadersOnly(t *testing.T) {
 			assert.Nil(t, f.Batches)
 			assert.Equal(t, "payables", f.Route)
 		}
+		assert.Equal(t, &Listing{Payments: 3, Failed: 1}, files[0].Listed)
+		assert.Equal(t, 3, files[0].PaymentCount())
+		assert.Equal(t, 1, files[0].PaymentsFailed())
+		assert.Equal(t, &Listing{Payments: 2}, files[1].Listed)
 	}
 	full, err := s.List(Filter{})
 	require.NoError(t, err)
