@@ -5,6 +5,7 @@
 //	go run ./bench/bridgebench latency   # SFTP close / folder settle → first Atlar request
 //	go run ./bench/bridgebench backlog   # 10 000 one-payment CSV files dropped at once
 //	go run ./bench/bridgebench idle      # RSS, CPU and wake-ups with nothing to do
+//	go run ./bench/bridgebench bigfile   # one 50,000-row CSV, then a one-row file (issue 13)
 //
 // It builds the bridge from the working tree into a temp folder first. Set
 // KEEP=1 to keep that folder (configs, journals, logs) for a look after, and
@@ -31,6 +32,14 @@ type options struct {
 	idle     time.Duration
 	history  int
 	scrape   time.Duration
+	rows     int
+}
+
+// latencySet reports whether -latency was given.
+func latencySet() bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "latency" })
+	return set
 }
 
 func main() {
@@ -45,10 +54,11 @@ func main() {
 	flag.DurationVar(&o.idle, "for", 60*time.Second, "idle: how long to watch")
 	flag.IntVar(&o.history, "history", 0, "idle: completed files journaled before the start (a bridge after months of work)")
 	flag.DurationVar(&o.scrape, "scrape", 15*time.Second, "idle: GET /metrics this often, as Prometheus would; 0 for never")
+	flag.IntVar(&o.rows, "rows", 50_000, "bigfile: rows of the big CSV")
 	flag.StringVar(&tree, "tree", "", "build the bridge from this source tree instead (e.g. `git archive HEAD` unpacked) for before/after figures")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this driver (the fake Atlar) to this file")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench/bridgebench [flags] latency|backlog|idle")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench/bridgebench [flags] latency|backlog|idle|bigfile")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -67,6 +77,11 @@ func main() {
 		}
 	case "idle":
 		run = runIdle
+	case "bigfile":
+		run = runBigFile
+		if o.latency == 50*time.Millisecond && !latencySet() {
+			o.latency = 0 // issue 13's figure: the fake at 0 ms
+		}
 	default:
 		flag.Usage()
 		os.Exit(2)

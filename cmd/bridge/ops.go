@@ -48,7 +48,7 @@ var inFlight = []state.State{state.Received, state.Validated, state.Submitting}
 func oldestInFlight(s interface {
 	List(state.Filter) ([]*state.File, error)
 }) (*state.File, error) {
-	files, err := s.List(state.Filter{States: inFlight})
+	files, err := s.List(state.Filter{States: inFlight, HeadersOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (a *app) checkAlerts(reported map[string]bool, now time.Time) {
 	for _, p := range []string{alert.FileRejected + "/", alert.FileFailed + "/", "payments/"} {
 		a.alerts.Expire(p, now.Add(-24*time.Hour))
 	}
-	if files, err := a.store.List(state.Filter{States: inFlight}); err == nil && stuckAfter > 0 {
+	if files, err := a.store.List(state.Filter{States: inFlight, HeadersOnly: true}); err == nil && stuckAfter > 0 {
 		stuck := 0
 		for _, f := range files {
 			if now.Sub(f.ReceivedAt) <= stuckAfter {

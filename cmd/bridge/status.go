@@ -66,7 +66,7 @@ type fileSummary struct {
 
 func summarize(f *state.File) fileSummary {
 	s := fileSummary{ID: f.ID, Route: f.Route, Name: f.Name, State: string(f.State), ReceivedAt: f.ReceivedAt,
-		UpdatedAt: f.UpdatedAt, Payments: len(f.Payments), Path: f.Path, PaymentsFailed: f.PaymentsFailed()}
+		UpdatedAt: f.UpdatedAt, Payments: f.PaymentCount(), Path: f.Path, PaymentsFailed: f.PaymentsFailed()}
 	if len(f.Problems) > 0 {
 		s.Problem = f.Problems[0].Message
 	}
@@ -160,7 +160,8 @@ func listFiles(s stateReader, st, route string, limit int, after string) ([]file
 	if limit <= 0 {
 		limit = defaultFilesLimit
 	}
-	flt := state.Filter{Route: route, Limit: limit, After: after}
+	// A page of headers: the listing shows counts, not payments.
+	flt := state.Filter{Route: route, Limit: limit, After: after, HeadersOnly: true}
 	if st != "" {
 		flt.States = []state.State{state.State(st)}
 	}

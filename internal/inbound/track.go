@@ -47,7 +47,8 @@ const sweepPage = 500
 // sweep queues the unfinished files that are due and puts the others on
 // the timetable.
 func (p *Pipeline) sweep() {
-	flt := state.Filter{States: []state.State{state.Received, state.Validated, state.Submitting, state.Submitted}, Limit: sweepPage}
+	// Only ids and NextPollAt are needed: no file's payments are read.
+	flt := state.Filter{States: []state.State{state.Received, state.Validated, state.Submitting, state.Submitted}, Limit: sweepPage, HeadersOnly: true}
 	for {
 		files, err := p.j.List(flt)
 		if err != nil {

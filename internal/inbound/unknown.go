@@ -57,7 +57,7 @@ func (p *Pipeline) findInstruction(ctx context.Context, f *state.File) (*atlar.I
 	}
 	// Every file's instruction id: a full read of the journal, acceptable
 	// on this rare path only.
-	files, err := p.j.List(state.Filter{})
+	files, err := p.j.List(state.Filter{HeadersOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("look up instruction of %s: %w", f.ID, err)
 	}

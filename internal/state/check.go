@@ -17,7 +17,8 @@ import (
 // or msgId, files in a sent state (submitting, submitted, completed) missing
 // from the duplicate index, deliveries with empty paths or a pending
 // mark that disagrees with Done, change marks of missing files, and kept
-// counts that disagree with the state index. The error is for failing to
+// counts that disagree with the state index, and payments or batches kept
+// for no file or not matching their file's header. The error is for failing to
 // read at all.
 func (s *Store) Check() ([]string, error) {
 	var problems []string
@@ -36,6 +37,7 @@ func (s *Store) Check() ([]string, error) {
 				return nil
 			}
 			files := checkFiles(tx, report)
+			checkRows(tx, report)
 			checkStateIndex(tx, files, report)
 			checkDedupe(tx, files, report)
 			checkDeliveries(tx, report)
@@ -63,7 +65,12 @@ type reportFunc func(format string, args ...any)
 func checkFiles(tx *bolt.Tx, report reportFunc) map[string]*File {
 	files := map[string]*File{}
 	_ = tx.Bucket(bucketFiles).ForEach(func(k, v []byte) error {
-		f, err := decodeFile(k, v)
+		h, err := decodeHeader(k, v)
+		if err != nil {
+			report("file %s: record does not decode: %v", k, err)
+			return nil
+		}
+		f, _, err := readFile(tx, h, nil)
 		if err != nil {
 			report("file %s: record does not decode: %v", k, err)
 			return nil
@@ -241,4 +248,25 @@ func checkChanged(tx *bolt.Tx, report reportFunc) {
 		}
 		return nil
 	})
+}
+
+// checkRows reports payments or batches kept for a file the journal does
+// not hold (a file's own rows are checked when it is read).
+func checkRows(tx *bolt.Tx, report reportFunc) {
+	files := tx.Bucket(bucketFiles)
+	for _, name := range [][]byte{bucketPayments, bucketBatches} {
+		parent := tx.Bucket(name)
+		if parent == nil {
+			continue
+		}
+		_ = parent.ForEach(func(k, v []byte) error {
+			switch {
+			case v != nil:
+				report("%s: key %q is not a file's bucket", name, k)
+			case files.Get(k) == nil:
+				report("%s: kept for missing file %s", name, k)
+			}
+			return nil
+		})
+	}
 }

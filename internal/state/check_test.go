@@ -79,7 +79,27 @@ func TestStore_Check(t *testing.T) {
 				"duplicate index: entry points at missing file S", // msgId
 				"duplicate index: entry points at missing file S", // its transaction
 				"change mark S: no such file",
+				"payments: kept for missing file S",
 			},
+		},
+		{
+			name: "PaymentMissing",
+			corrupt: func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketPayments).Bucket([]byte("S")).Delete(rowKey(0))
+			},
+			want: []string{"file S: record does not decode"},
+		},
+		{
+			name: "PaymentUndecodable",
+			corrupt: func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketPayments).Bucket([]byte("S")).Put(rowKey(0), []byte("{"))
+			},
+			want: []string{"file S: record does not decode"},
+		},
+		{
+			name:    "PaymentsOfNoFile",
+			corrupt: func(tx *bolt.Tx) error { _, err := tx.Bucket(bucketBatches).CreateBucket([]byte("GONE")); return err },
+			want:    []string{"batches: kept for missing file GONE"},
 		},
 		{
 			name:    "IndexedWithAnotherSHA",

@@ -11,6 +11,21 @@
 // Records are JSON so that an operator can read a backup with ordinary
 // tools, and so that adding a field never needs a migration.
 //
+// A file's record is split (record.go): its header (everything but the
+// payments and batches) under files/<id>, each payment under
+// payments/<id>/<row index>, each batch under batches/<id>/<index>, so
+// that a step writes the header and the rows it changed, not the whole
+// file. Get and Update still see the whole File: Update compares what fn
+// left with what it read and writes only the rows that differ, from a
+// bounded cache of recent files' rows (a copy, not a decode, per step).
+// List with HeadersOnly reads no rows at all.
+//
+// Schema. The schema bucket holds the journal's version (2 since the
+// split). A writable Open migrates a journal of version 1 in place, in
+// bounded transactions, resuming where a killed migration stopped
+// (migrate.go); a read-only Open (the CLI while no bridge runs) reads
+// either layout, also half-migrated, and changes nothing.
+//
 // # Caveats
 //
 // Group commit. bbolt runs one write transaction at a time and syncs each

@@ -30,8 +30,11 @@ var States = []State{Received, Validated, Submitting, Submitted, Completed, Fail
 const CompletedWithFailures State = "completed-with-failures"
 
 // PaymentsFailed counts the payments that ended REJECTED, FAILED or
-// RETURNED.
+// RETURNED (from Listed on a file listed without its payments).
 func (f *File) PaymentsFailed() int {
+	if f.Payments == nil && f.Listed != nil {
+		return f.Listed.Failed
+	}
 	n := 0
 	for _, p := range f.Payments {
 		switch p.Status {
@@ -45,6 +48,22 @@ func (f *File) PaymentsFailed() int {
 // WithFailures reports whether f is completed with failed payments.
 func (f *File) WithFailures() bool {
 	return f.State == Completed && f.PaymentsFailed() > 0
+}
+
+// PaymentCount is how many payments f has (from Listed on a file listed
+// without its payments).
+func (f *File) PaymentCount() int {
+	if f.Payments == nil && f.Listed != nil {
+		return f.Listed.Payments
+	}
+	return len(f.Payments)
+}
+
+// Listing is what a file listed with Filter.HeadersOnly says of the
+// payments it was listed without.
+type Listing struct {
+	Payments int // how many
+	Failed   int // how many ended REJECTED, FAILED or RETURNED
 }
 
 // Final reports whether no further inbound step will happen.
@@ -143,6 +162,11 @@ type File struct {
 	// Steps is the journey, one entry per journal write that changed state
 	// or recorded a side effect.
 	Steps []Step `json:"steps"`
+
+	// Listed is set, instead of Payments and Batches, on a file listed
+	// with Filter.HeadersOnly; it is not journaled as such (the header
+	// keeps the counts, record.go).
+	Listed *Listing `json:"-"`
 }
 
 // Original describes the input message for status reports.

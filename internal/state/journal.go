@@ -24,6 +24,7 @@ func (s *Store) Create(f *File, note string) error {
 	// Work on a copy so that f is filled in only once the write committed;
 	// a fresh one per run, since the write may run more than once.
 	var c File
+	var rev uint64
 	_, committed, err := s.write("create", func(tx *bolt.Tx) (*File, error) {
 		c = *f
 		c.Steps = slices.Clone(f.Steps)
@@ -47,12 +48,15 @@ func (s *Store) Create(f *File, note string) error {
 				return nil, err
 			}
 		}
-		return &c, putFile(tx, &c, "")
+		w, err := putFileDiff(tx, &c, "", preImage{inline: true})
+		rev = w.rev
+		return &c, err
 	})
 	if !committed {
 		return fmt.Errorf("create file %s: %w", f.ID, err)
 	}
 	*f = c
+	s.cache.put(c.ID, rev, slices.Clone(c.Payments), slices.Clone(c.Batches))
 	return err
 }
 
@@ -61,7 +65,7 @@ func (s *Store) Get(id string) (*File, error) {
 	var f *File
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
-		f, err = getFile(tx, id)
+		f, _, err = loadFile(tx, id, s.cache)
 		return err
 	})
 	if err != nil {
@@ -86,9 +90,14 @@ func (s *Store) Update(id, note string, fn func(f *File) error) (*File, error) {
 		op = "update:" + note
 	}
 	var fnErr error
+	var w written
+	var pre preImage
 	f, committed, err := s.write(op, func(tx *bolt.Tx) (*File, error) {
-		fnErr = nil // from an earlier run of this write
-		f, err := getFile(tx, id)
+		fnErr, w = nil, written{} // from an earlier run of this write
+		// The pre-image is what the payments and batches were: only
+		// those fn changed are written (record.go).
+		f, p, err := loadFile(tx, id, s.cache)
+		pre = p
 		if err != nil {
 			return nil, err
 		}
@@ -113,17 +122,34 @@ func (s *Store) Update(id, note string, fn func(f *File) error) (*File, error) {
 				return nil, err
 			}
 		}
-		return f, putFile(tx, f, old)
+		w, err = putFileDiff(tx, f, old, pre)
+		return f, err
 	})
 	switch {
 	case fnErr != nil:
 		return nil, fnErr
 	case !committed:
 		return nil, fmt.Errorf("update file %s: %w", id, err)
-	case err != nil:
+	}
+	s.cacheWritten(f, pre, w)
+	if err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// cacheWritten keeps the payments and batches of f as written at w.rev:
+// the pre-image itself when the write left them as they were (most steps:
+// a batch id, a first try, an output written), else a copy of f's.
+func (s *Store) cacheWritten(f *File, pre preImage, w written) {
+	payments, batches := pre.payments, pre.batches
+	if pre.inline || w.payments > 0 {
+		payments = slices.Clone(f.Payments)
+	}
+	if pre.inline || w.batches > 0 {
+		batches = slices.Clone(f.Batches)
+	}
+	s.cache.put(f.ID, w.rev, payments, batches)
 }
 
 // Filter selects files for List. Zero fields select everything.
@@ -137,6 +163,10 @@ type Filter struct {
 	// After is a paging cursor: only ids greater than it are returned. Pass
 	// the last id of the previous page.
 	After string
+	// HeadersOnly returns files without Payments and Batches, which are
+	// then not read at all: for listings that show a file's header (files,
+	// status), on journals whose files hold thousands of payments.
+	HeadersOnly bool
 }
 
 // List returns the files that match flt, ordered by id ascending (arrival
@@ -150,9 +180,9 @@ func (s *Store) List(flt Filter) ([]*File, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		if len(flt.States) > 0 {
-			out, err = listByState(tx, flt)
+			out, err = listByState(tx, flt, s.cache)
 		} else {
-			out, err = listAll(tx, flt)
+			out, err = listAll(tx, flt, s.cache)
 		}
 		return err
 	})
@@ -162,7 +192,7 @@ func (s *Store) List(flt Filter) ([]*File, error) {
 	return out, nil
 }
 
-func listAll(tx *bolt.Tx, flt Filter) ([]*File, error) {
+func listAll(tx *bolt.Tx, flt Filter, cache *rowCache) ([]*File, error) {
 	files, err := bucket(tx, bucketFiles)
 	if err != nil {
 		return nil, err
@@ -174,12 +204,16 @@ func listAll(tx *bolt.Tx, flt Filter) ([]*File, error) {
 		k, v = c.Next()
 	}
 	for ; k != nil; k, v = c.Next() {
-		f, err := decodeFile(k, v)
+		h, err := decodeHeader(k, v)
 		if err != nil {
 			return nil, err
 		}
-		if flt.Route != "" && f.Route != flt.Route {
+		if flt.Route != "" && h.Route != flt.Route {
 			continue
+		}
+		f, err := listed(tx, h, flt, cache)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, f)
 		if flt.Limit > 0 && len(out) == flt.Limit {
@@ -189,7 +223,22 @@ func listAll(tx *bolt.Tx, flt Filter) ([]*File, error) {
 	return out, nil
 }
 
-func listByState(tx *bolt.Tx, flt Filter) ([]*File, error) {
+// listed is a listed file: its header, or the whole file.
+func listed(tx *bolt.Tx, h *header, flt Filter, cache *rowCache) (*File, error) {
+	if flt.HeadersOnly {
+		l := &Listing{Payments: h.NPayments, Failed: h.NFailed}
+		if h.inline() {
+			// A schema 1 record (read-only open): it holds its payments.
+			l = &Listing{Payments: len(h.Payments), Failed: h.PaymentsFailed()}
+		}
+		h.Payments, h.Batches, h.Listed = nil, nil, l
+		return &h.File, nil
+	}
+	f, _, err := readFile(tx, h, cache)
+	return f, err
+}
+
+func listByState(tx *bolt.Tx, flt Filter, cache *rowCache) ([]*File, error) {
 	idx, err := bucket(tx, bucketStates)
 	if err != nil {
 		return nil, err
@@ -216,11 +265,23 @@ func listByState(tx *bolt.Tx, flt Filter) ([]*File, error) {
 	if flt.Limit > 0 && len(ids) > flt.Limit {
 		ids = ids[:flt.Limit]
 	}
+	files, err := bucket(tx, bucketFiles)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*File, 0, len(ids))
 	for _, id := range ids {
-		f, err := getFile(tx, id)
+		v := files.Get([]byte(id))
+		if v == nil {
+			return nil, fmt.Errorf("state index: %w", ErrNotFound)
+		}
+		h, err := decodeHeader([]byte(id), v)
 		if err != nil {
 			return nil, fmt.Errorf("state index: %w", err)
+		}
+		f, err := listed(tx, h, flt, cache)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, f)
 	}
@@ -241,56 +302,6 @@ func (s *Store) Counts() (map[string]map[State]int, error) {
 		return nil, fmt.Errorf("count files: %w", err)
 	}
 	return counts, nil
-}
-
-// putFile writes f and moves its state index entry from old (empty for a
-// new file) to f.State.
-func putFile(tx *bolt.Tx, f *File, old State) error {
-	data, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("encode file: %w", err)
-	}
-	files, err := bucket(tx, bucketFiles)
-	if err != nil {
-		return err
-	}
-	if err := files.Put([]byte(f.ID), data); err != nil {
-		return err
-	}
-	if err := markChanged(tx, f.ID); err != nil {
-		return err
-	}
-	if err := indexState(tx, f.ID, f.Route, old, f.State); err != nil {
-		return err
-	}
-	return indexOutcome(tx, f)
-}
-
-// getFile decodes the file with the given id; the result owns its memory.
-func getFile(tx *bolt.Tx, id string) (*File, error) {
-	files, err := bucket(tx, bucketFiles)
-	if err != nil {
-		return nil, err
-	}
-	v := files.Get([]byte(id))
-	if v == nil {
-		return nil, ErrNotFound
-	}
-	return decodeFile([]byte(id), v)
-}
-
-// decodeFile decodes a files bucket value. json.Unmarshal copies what it
-// keeps, so the result does not point into the transaction's memory.
-func decodeFile(k, v []byte) (*File, error) {
-	var f File
-	if err := json.Unmarshal(v, &f); err != nil {
-		return nil, fmt.Errorf("decode file %s: %w", k, err)
-	}
-	// Journals written before TooLarge said "too large" with an empty hash.
-	if f.SHA256 == "" && !f.TooLarge {
-		f.TooLarge = true
-	}
-	return &f, nil
 }
 
 func cloneFile(f *File) *File {

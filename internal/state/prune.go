@@ -247,6 +247,9 @@ func dropFile(tx *bolt.Tx, id string, st State) error {
 	if err := files.Delete([]byte(id)); err != nil {
 		return err
 	}
+	if err := dropRows(tx, id); err != nil {
+		return err
+	}
 	if err := unindexState(tx, id, st); err != nil {
 		return err
 	}

@@ -16,13 +16,18 @@ import (
 )
 
 // schemaVersion is written into a new journal; Open refuses a journal
-// written by a newer bridge rather than misreading it.
-const schemaVersion = "1"
+// written by a newer bridge rather than misreading it. Version 2 split the
+// file record (record.go); a writable Open migrates a journal of version 1
+// (migrate.go), a read-only one reads it as it is.
+const (
+	schemaVersion   = "2"
+	schemaVersionV1 = "1"
+)
 
 // Bucket names. Keys inside the index buckets join parts with a NUL byte,
 // which route names, states and ids never contain.
 var (
-	bucketFiles      = []byte("files")      // id → File JSON
+	bucketFiles      = []byte("files")      // id → File header JSON; payments and batches in their own buckets (record.go)
 	bucketStates     = []byte("states")     // state NUL id → route
 	bucketDedupe     = []byte("dedupe")     // "s"|"m" NUL route NUL sha256|msgId NUL id → indexEntry JSON
 	bucketByFile     = []byte("byfile")     // id → JSON list of its dedupe keys
@@ -36,15 +41,21 @@ var (
 	bucketOps        = []byte("ops")        // key → Op JSON (ops.go)
 
 	allBuckets = [][]byte{bucketFiles, bucketStates, bucketDedupe, bucketByFile,
-		bucketDeliveries, bucketPending, bucketMeta, bucketBlobs, bucketChanged, bucketCounts, bucketSchema, bucketOutbox, bucketOps}
+		bucketDeliveries, bucketPending, bucketMeta, bucketBlobs, bucketChanged, bucketCounts, bucketSchema, bucketOutbox,
+		bucketPayments, bucketBatches, bucketOps}
 )
 
 // derived reports whether a bucket is derived from the others, added by a
 // later bridge: a journal of an earlier one lacks it until a writable Open
 // builds it, and a read-only Open (the CLI while no bridge runs) does
 // without.
+//
+// The payments and batches buckets are not derived, but a journal of
+// schema 1 held them inside its file records, which still read: a
+// read-only Open of such a journal does without them too.
 func derived(name []byte) bool {
-	return bytes.Equal(name, bucketChanged) || bytes.Equal(name, bucketCounts) || bytes.Equal(name, bucketOutbox)
+	return bytes.Equal(name, bucketChanged) || bytes.Equal(name, bucketCounts) || bytes.Equal(name, bucketOutbox) ||
+		bytes.Equal(name, bucketPayments) || bytes.Equal(name, bucketBatches)
 }
 
 // Options configure Open.
@@ -79,6 +90,7 @@ type Store struct {
 	db          *bolt.DB
 	path        string
 	clock       clockwork.Clock
+	cache       *rowCache // payments and batches of recent files (record.go)
 	afterCommit func(op string, f *File) error
 	beforeWrite func(op string) error
 
@@ -145,6 +157,7 @@ func Open(path string, o Options) (*Store, error) {
 		afterCommit: o.AfterCommit,
 		beforeWrite: o.BeforeWrite,
 		subs:        map[*subscriber]struct{}{},
+		cache:       newRowCache(cacheRows),
 	}
 	if !o.ReadOnly {
 		// Every page, before the bridge relies on any: random bytes in a
@@ -155,7 +168,15 @@ func Open(path string, o Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	if err := guard(path, func() error { return s.init(o.ReadOnly) }); err != nil {
+	if err := guard(path, func() error {
+		if err := s.init(o.ReadOnly); err != nil {
+			return err
+		}
+		if o.ReadOnly {
+			return nil
+		}
+		return s.migrate(migrateHook)
+	}); err != nil {
 		_ = db.Close()
 		if errors.Is(err, ErrDamaged) {
 			return nil, err
@@ -172,7 +193,7 @@ func (s *Store) init(readOnly bool) error {
 		if b == nil {
 			return nil
 		}
-		if v := b.Get([]byte("version")); v != nil && string(v) != schemaVersion {
+		if v := b.Get([]byte("version")); v != nil && string(v) != schemaVersion && string(v) != schemaVersionV1 {
 			return fmt.Errorf("journal schema version %q is not supported (this bridge writes %q)", v, schemaVersion)
 		}
 		return nil
@@ -211,7 +232,13 @@ func (s *Store) init(readOnly bool) error {
 		}
 		b := tx.Bucket(bucketSchema)
 		if b.Get([]byte("version")) == nil {
-			return b.Put([]byte("version"), []byte(schemaVersion))
+			v := schemaVersion
+			if k, _ := tx.Bucket(bucketFiles).Cursor().First(); k != nil {
+				// Records without a version: the first bridges wrote
+				// schema 1; migrate will rewrite them.
+				v = schemaVersionV1
+			}
+			return b.Put([]byte("version"), []byte(v))
 		}
 		return nil
 	})
