@@ -26,7 +26,7 @@ func cmdRedeliver(ctx context.Context, env *cmdEnv, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErr("usage: %s redeliver REPORT_ID", cmdName())
+		return usageErr("usage: %s redeliver REPORT_ID | NAME/REPORT_ID | NAME/ACCOUNT/SEQ | NAME/ACCOUNT/YYYY-MM-DD | NAME/FILE", cmdName())
 	}
 	j, err := openJournal(*cfgPath, true)
 	if err != nil {
@@ -49,7 +49,7 @@ func cmdRedeliver(ctx context.Context, env *cmdEnv, args []string) error {
 	return nil
 }
 
-// redeliverOffline redelivers a statement while no bridge runs.
+// redeliverOffline redelivers a statement or report while no bridge runs.
 // Only warnings are logged: the command says itself what it wrote.
 func redeliverOffline(ctx context.Context, j *journalAccess, reportID string, logTo io.Writer) (string, error) {
 	cfg := j.cfg

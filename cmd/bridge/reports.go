@@ -28,6 +28,9 @@ func outboundReports(cfg *config.Config) []outbound.Report {
 			PageEntries: r.PageEntries, Sender: r.Sender, Receiver: r.Receiver,
 			Interval: r.Interval.Duration,
 		})
+		if r.Backfill != nil {
+			out[len(out)-1].Backfill = r.Backfill.Duration
+		}
 	}
 	return out
 }

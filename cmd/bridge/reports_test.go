@@ -82,3 +82,59 @@ func TestCLI_RedeliverReport(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(got), "the same statement, the same :28C: number")
 }
+
+// TestCLI_RedeliverIntraday: `bridge redeliver NAME/ACCOUNT/SEQ` writes a
+// delivered MT942 again through the running bridge, and
+// `bridge redeliver NAME/FILE` on its own once the bridge stopped: both
+// byte for byte the original (same :28C:), named …_again.
+func TestCLI_RedeliverIntraday(t *testing.T) {
+	tb := newTestBridge(t, func(c *config.Config) {
+		c.Reports = []config.Report{{Name: "mt942", Format: "mt942", Encoding: "ascii", LineEnding: "crlf",
+			FileName: "{account}_{date}_{seq}.sta", Interval: config.D(5 * time.Second)}}
+	})
+	cfgPath := writeConfig(t, tb, tb.cfg.Atlar.BaseURL)
+	tb.drop("payables", "p.csv", []byte("external_id,source_iban,amount,currency,external_account_id\nINTRA-CLI-1,DE89370400440532013000,10.00,EUR,external:fournisseur-sarl-eur\n"))
+	var first string
+	require.Eventually(t, func() bool {
+		entries, _ := os.ReadDir(tb.path("outbox", "mt942"))
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), "_00001.sta") {
+				first = e.Name()
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond, "the payment's intraday report")
+	want, err := os.ReadFile(tb.path("outbox", "mt942", first))
+	require.NoError(t, err)
+	require.Contains(t, string(want), "INTRA-CLI-1")
+	require.NoError(t, os.Remove(tb.path("outbox", "mt942", first)), "the ERP took it")
+
+	out, errOut, code := runCLI(t, "redeliver", "mt942/DE89370400440532013000/1", "--config", cfgPath)
+	require.Equal(t, 0, code, errOut)
+	again := strings.TrimSuffix(first, ".sta") + "_again.sta"
+	require.Contains(t, out, again)
+	got, err := os.ReadFile(tb.path("outbox", "mt942", again))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got), "the same report, the same :28C: number")
+
+	// Stopped: the offline path, by the file name the ERP got, beside
+	// the first copy.
+	tb.stop()
+	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("\n[[reports]]\nname = \"mt942\"\nformat = \"mt942\"\ninterval = \"5s\"\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	out, errOut, code = runCLI(t, "redeliver", "mt942/"+first, "--config", cfgPath)
+	require.Equal(t, 0, code, errOut)
+	path := strings.TrimSpace(strings.TrimPrefix(out, "wrote "))
+	require.NotContains(t, path, again)
+	got, err = os.ReadFile(tb.path(path))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+
+	_, errOut, code = runCLI(t, "redeliver", "mt942/DE89370400440532013000/7", "--config", cfgPath)
+	require.Equal(t, 1, code)
+	assert.Contains(t, errOut, `no delivered report "7"`)
+}

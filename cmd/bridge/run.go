@@ -20,7 +20,7 @@ var synopses = []struct{ name, line, what string }{
 	{"status", "status   [--json]", "files per state, last polls, failures; exit 3 when no bridge runs"},
 	{"files", "files    [--state S] [--route R] [--limit N] [--after ID] [--json] | files show ID", "list files, or one file's journey"},
 	{"retry", "retry    ID [--force]", "requeue a rejected/failed file"},
-	{"redeliver", "redeliver REPORT_ID", "write a statement to the outbox again"},
+	{"redeliver", "redeliver REPORT_ID | NAME/REPORT_ID | NAME/ACCOUNT/SEQ | NAME/ACCOUNT/YYYY-MM-DD | NAME/FILE", "write a statement, or a report of it, to the outbox again; for an intraday report (mt942, camt.052) NAME: that number, that day's reports or that file, as copies with their original numbers"},
 	{"reload", "reload", "re-read users, keys, routes and credentials"},
 	{"doctor", "doctor   [--online]", "check config, folders, journal, clock, Atlar credentials and permissions"},
 	{"backup", "backup   FILE", "write a consistent copy of the journal, also while the bridge runs"},

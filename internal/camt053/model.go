@@ -25,6 +25,9 @@ type Statement struct {
 	CreatedAt time.Time // GrpHdr/CreDtTm and Stmt/CreDtTm
 	From, To  time.Time // Stmt/FrToDt
 	SeqNb     int64     // ElctrncSeqNb, 0 = omit
+	// CopyDuplicate is CpyDplctInd: "" omits it; "DUPL" marks a
+	// redelivery of a message sent before (same ids and numbers).
+	CopyDuplicate string
 
 	Account Account
 

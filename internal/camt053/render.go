@@ -169,6 +169,9 @@ func (r *renderer) document(st Statement, entries Entries) error {
 		x.Leaf("ToDtTm", isoxml.DateTime(st.To))
 		x.Close("FrToDt")
 	}
+	if st.CopyDuplicate != "" {
+		x.Leaf("CpyDplctInd", st.CopyDuplicate)
+	}
 	if err := r.account(st.Account); err != nil {
 		return err
 	}

@@ -28,6 +28,10 @@ const (
 // DefaultReportInterval is the poll interval of an intraday report.
 const DefaultReportInterval = 15 * time.Minute
 
+// DefaultReportBackfill is how far back an intraday report replays the
+// intervals it missed.
+const DefaultReportBackfill = 24 * time.Hour
+
 // minReportInterval keeps an intraday report from polling Atlar more
 // than a few times a minute per account.
 const minReportInterval = 5 * time.Second
@@ -70,6 +74,12 @@ type Report struct {
 	// Interval is how often an intraday report (mt942, camt.052) lists
 	// the transactions booked since its last report (default 15m).
 	Interval Duration `toml:"interval"`
+	// Backfill is how far back an intraday report replays the intervals
+	// it missed (a fresh start, an outage), one report per interval that
+	// had bookings; "0s" sends what was missed in one report. A pointer:
+	// "0s" is a choice, no key is the default. Never before the day the
+	// report was added on (earlier days have their end-of-day statement).
+	Backfill *Duration `toml:"backfill"`
 }
 
 // Report line endings.
@@ -112,6 +122,10 @@ func (c *Config) normaliseReports() {
 		}
 		if (r.Format == ReportMT942 || r.Format == ReportCamt052) && r.Interval.Duration == 0 {
 			r.Interval = D(DefaultReportInterval)
+		}
+		if (r.Format == ReportMT942 || r.Format == ReportCamt052) && r.Backfill == nil {
+			d := D(DefaultReportBackfill)
+			r.Backfill = &d
 		}
 		if r.Encoding == "" {
 			switch r.Format {
@@ -186,6 +200,13 @@ func (v *checker) reports() {
 			}
 		case r.Interval.Duration < minReportInterval:
 			v.fail(key("interval"), "must be at least %s (got %s)", minReportInterval, r.Interval.Duration)
+		}
+		switch {
+		case r.Backfill == nil:
+		case r.Format != ReportMT942 && r.Format != ReportCamt052:
+			v.fail(key("backfill"), "only for the intraday formats \"mt942\" and \"camt.052\" (end-of-day reports follow [statements] backfill)")
+		case r.Backfill.Duration < 0:
+			v.fail(key("backfill"), "must not be negative (got %s)", r.Backfill.Duration)
 		}
 		switch r.Format {
 		case ReportMT940, ReportMT942:

@@ -33,6 +33,15 @@ func TestConfig_Validate_Reports(t *testing.T) {
 				`config.toml:16: reports[1].interval: only for the intraday formats "mt942" and "camt.052" (end-of-day reports follow the statements)`,
 			},
 		},
+		{name: "IntradayBackfillOff", doc: minimal + "[[reports]]\nname = \"a\"\nformat = \"mt942\"\nbackfill = \"0s\"\n"},
+		{
+			name: "IntradayBackfill",
+			doc:  minimal + "[[reports]]\nname = \"a\"\nformat = \"mt942\"\nbackfill = \"-1h\"\n[[reports]]\nname = \"b\"\nformat = \"mt940\"\nbackfill = \"24h\"\n",
+			want: []string{
+				`config.toml:11: reports[0].backfill: must not be negative (got -1h0m0s)`,
+				`config.toml:15: reports[1].backfill: only for the intraday formats "mt942" and "camt.052" (end-of-day reports follow [statements] backfill)`,
+			},
+		},
 		{
 			name: "OwnFolderAndDuplicate",
 			doc:  minimal + "[[reports]]\nname = \"Statements\"\nformat = \"mt940\"\n[[reports]]\nname = \"x\"\nformat = \"mt940\"\n[[reports]]\nname = \"X\"\nformat = \"bai2\"\n",
@@ -72,7 +81,14 @@ func TestConfig_Reports_Defaults(t *testing.T) {
 
 	c, err = Parse(strings.NewReader(minimal+"[[reports]]\nname = \"i\"\nformat = \"mt942\"\n[[reports]]\nname = \"j\"\nformat = \"camt.052\"\n"), "config.toml")
 	require.NoError(t, err)
-	assert.Equal(t, Report{Name: "i", Format: "mt942", Encoding: "ascii", LineEnding: "crlf", FileName: "{account}_{date}_{seq}.sta", Interval: D(15 * time.Minute)}, c.Reports[0])
+	day := D(24 * time.Hour)
+	assert.Equal(t, Report{Name: "i", Format: "mt942", Encoding: "ascii", LineEnding: "crlf", FileName: "{account}_{date}_{seq}.sta", Interval: D(15 * time.Minute), Backfill: &day}, c.Reports[0])
 	assert.Equal(t, "camt.052.001.02", c.Reports[1].Version)
 	assert.Equal(t, D(15*time.Minute), c.Reports[1].Interval)
+
+	// "0s" is kept: no replay, not the default.
+	c, err = Parse(strings.NewReader(minimal+"[[reports]]\nname = \"i\"\nformat = \"mt942\"\nbackfill = \"0s\"\n"), "config.toml")
+	require.NoError(t, err)
+	require.NotNil(t, c.Reports[0].Backfill)
+	assert.Zero(t, c.Reports[0].Backfill.Duration)
 }

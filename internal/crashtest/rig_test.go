@@ -165,9 +165,9 @@ level = "debug"
 format = "json"
 `
 
-// reportsTemplate renders every statement as MT940 and BAI2 too, so the
-// storms check that a kill while reports are written delivers each once,
-// numbered without gaps.
+// reportsTemplate renders every statement as MT940 and BAI2 too, and the
+// day's bookings as intraday MT942 every 5s, so the storms check that a
+// kill while reports are written delivers each once, numbered without gaps.
 const reportsTemplate = `
 [[reports]]
 name = "mt940"
@@ -175,6 +175,10 @@ format = "mt940"
 [[reports]]
 name = "bai2"
 format = "bai2"
+[[reports]]
+name = "mt942"
+format = "mt942"
+interval = "5s"
 `
 
 const sftpTemplate = `[sftp]

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -73,6 +74,13 @@ type intradayCursor struct {
 	// Pending is a report numbered but maybe not yet written: after a
 	// crash it is written as it was, never rebuilt from newer data.
 	Pending *intradayReport `json:"pending,omitempty"`
+	// Backlog are the reports numbered after Pending by the same poll (a
+	// backfill of missed intervals): written in order after it, each
+	// exactly once, never renumbered.
+	Backlog []*intradayReport `json:"backlog,omitempty"`
+	// Upto is the report time of the newest report: a backfill cuts what
+	// is new into the intervals after it.
+	Upto time.Time `json:"upto,omitzero"`
 }
 
 // intradayReport is one intraday report's content, kept until delivered.
@@ -81,6 +89,18 @@ type intradayReport struct {
 	At      time.Time           `json:"at"`
 	Txs     []atlar.Transaction `json:"txs"`
 	Balance *atlar.Balance      `json:"balance,omitempty"`
+}
+
+// MetaIntradaySent + name + "." + account id + "." + seq is the content of
+// that intraday report (intradaySent as JSON), recorded before it is
+// written: bridge redeliver writes it again byte for byte, with the same
+// number, however Financial Data has moved on since.
+const MetaIntradaySent = "reports.intradaysent."
+
+// intradaySent is what a redelivery needs to render a report again.
+type intradaySent struct {
+	Account atlar.Account   `json:"account"`
+	Report  *intradayReport `json:"report"`
 }
 
 // intraday is the state of the intraday poller.
@@ -231,33 +251,26 @@ func (ob *Outbound) setIntradayCursor(name, acctID string, c intradayCursor) err
 	return nil
 }
 
-// pollIntradayAccount writes the pending report if a crash left one, then
-// lists the account's transactions since the cursor and reports the new
-// ones. Exactly once: the report (its number, transactions and balance) is
-// recorded in the cursor before the file is written, and the cursor moves
-// past it only after the file is delivered.
+// pollIntradayAccount writes the reports a crash left pending, then lists
+// the account's transactions since the cursor and reports the new ones.
+// Exactly once: the reports (numbers, transactions, balances) are recorded
+// in the cursor before any file is written, and the cursor moves past each
+// only after its file is delivered.
 func (ob *Outbound) pollIntradayAccount(ctx context.Context, api financialData, rep *Report, a *atlar.Account) (int, error) {
 	c, err := ob.intradayCursor(rep.Name, a.ID)
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	if c.Pending != nil {
-		if err := ob.deliverIntraday(ctx, rep, a, c.Pending); err != nil {
-			return 0, err
-		}
-		c.settle(c.Pending)
-		c.Pending = nil
-		if err := ob.setIntradayCursor(rep.Name, a.ID, c); err != nil {
-			return 0, err
-		}
-		n++
+	n, err := ob.drainIntraday(ctx, rep, a, &c)
+	if err != nil {
+		return n, err
 	}
+	now := ob.clock.Now().UTC()
 	if c.Start == "" {
 		// ASSUMPTION: an intraday report starts with today's bookings
-		// (UTC): there is no backfill of history in intraday form, the
-		// end-of-day formats carry that.
-		c.Start = ob.clock.Now().UTC().Format(time.DateOnly)
+		// (UTC): earlier days have their end-of-day statement, which is
+		// what an ERP imports for a closed day.
+		c.Start = now.Format(time.DateOnly)
 	}
 	from := c.Start
 	if d, err := time.Parse(time.DateOnly, c.Date); err == nil {
@@ -305,21 +318,123 @@ func (ob *Outbound) pollIntradayAccount(ctx context.Context, api financialData, 
 			}
 		}
 	}
-	p := &intradayReport{Seq: c.Seq + 1, At: ob.clock.Now().UTC().Truncate(time.Second), Txs: fresh, Balance: bal}
-	c.Pending = p
-	c.Seq = p.Seq
+	reps := splitIntraday(rep, &c, fresh, bal, now)
+	for _, p := range reps {
+		c.Seq++
+		p.Seq = c.Seq
+	}
+	c.Pending, c.Backlog = reps[0], reps[1:]
+	if len(c.Backlog) == 0 {
+		c.Backlog = nil
+	}
 	if err := ob.setIntradayCursor(rep.Name, a.ID, c); err != nil {
 		return n, err
 	}
-	if err := ob.deliverIntraday(ctx, rep, a, p); err != nil {
-		return n, err // the pending report is written on the next poll
+	done, err := ob.drainIntraday(ctx, rep, a, &c)
+	return n + done, err // what is left is written on the next poll
+}
+
+// drainIntraday delivers the cursor's pending report and then its
+// backlog, in number order, moving the cursor past each once it is
+// written.
+func (ob *Outbound) drainIntraday(ctx context.Context, rep *Report, a *atlar.Account, c *intradayCursor) (int, error) {
+	n := 0
+	for c.Pending != nil {
+		if err := ob.deliverIntraday(ctx, rep, a, c.Pending); err != nil {
+			return n, err
+		}
+		c.settle(c.Pending)
+		c.Pending = nil
+		if len(c.Backlog) > 0 {
+			c.Pending, c.Backlog = c.Backlog[0], c.Backlog[1:]
+		}
+		if len(c.Backlog) == 0 {
+			c.Backlog = nil
+		}
+		if err := ob.setIntradayCursor(rep.Name, a.ID, *c); err != nil {
+			return n, err
+		}
+		n++
 	}
-	c.settle(p)
-	c.Pending = nil
-	if err := ob.setIntradayCursor(rep.Name, a.ID, c); err != nil {
-		return n, err
+	return n, nil
+}
+
+// splitIntraday cuts the new transactions (oldest first) into the reports
+// a bridge polling every interval would have written: after an outage or
+// on the first start of the day, each interval since the last report (at
+// most rep.Backfill back) with bookings in it gets its own report, dated
+// at the interval's end, with the booked balance as it stood then. What a
+// running bridge finds, and what was booked late, is one report now.
+//
+// ASSUMPTION (Atlar): a transaction's `created` is when Financial Data
+// first listed it, so it says which poll would have reported it. A
+// transaction without a readable `created` goes into the report now.
+// Past balances are derived, not listed: the balance now minus what the
+// later reports carry (Financial Data has no booked balance per moment).
+func splitIntraday(rep *Report, c *intradayCursor, fresh []atlar.Transaction, bal *atlar.Balance, now time.Time) []*intradayReport {
+	at := now.Truncate(time.Second)
+	current := &intradayReport{At: at, Balance: bal}
+	if rep.Backfill <= 0 {
+		current.Txs = fresh
+		return []*intradayReport{current}
 	}
-	return n + 1, nil
+	iv := rep.interval()
+	base := c.Upto
+	if base.IsZero() {
+		base, _ = time.Parse(time.DateOnly, c.Start)
+	}
+	if floor := now.Add(-rep.Backfill); base.Before(floor) {
+		base = floor
+	}
+	base = base.Truncate(time.Second)
+	windows := map[int64]*intradayReport{}
+	for _, tx := range fresh {
+		k := int64(-1) // the report now
+		created, err := time.Parse(time.RFC3339Nano, tx.Created)
+		late := !c.Upto.IsZero() && created.Before(c.Upto)
+		if err == nil && !late {
+			k = max(0, int64(created.Sub(base)/iv))
+			if end := base.Add(time.Duration(k+1) * iv); !end.Before(at) {
+				k = -1 // its interval is not over: a running bridge would report it now
+			}
+		}
+		if k < 0 {
+			current.Txs = append(current.Txs, tx)
+			continue
+		}
+		w := windows[k]
+		if w == nil {
+			w = &intradayReport{At: base.Add(time.Duration(k+1) * iv)}
+			windows[k] = w
+		}
+		w.Txs = append(w.Txs, tx)
+	}
+	keys := slices.Sorted(maps.Keys(windows))
+	out := make([]*intradayReport, 0, len(keys)+1)
+	for _, k := range keys {
+		out = append(out, windows[k])
+	}
+	if len(current.Txs) > 0 {
+		out = append(out, current)
+	}
+	if bal != nil {
+		// Walk back from the balance now: each earlier report's balance
+		// is the later one's minus the later one's entries.
+		b := bal.Amount.Value
+		for i := len(out) - 1; i >= 0; i-- {
+			p := out[i]
+			if p != current {
+				pb := *bal
+				pb.Amount.Value, pb.Amount.StringValue = b, ""
+				pb.LocalDate, pb.Timestamp = p.At.Format(time.DateOnly), p.At.Format(time.RFC3339)
+				p.Balance = &pb
+			}
+			for _, tx := range p.Txs {
+				b -= tx.Amount.Value
+			}
+		}
+	}
+	return out
 }
 
 func cmpStrings(a, b string) int { return strings.Compare(a, b) }
@@ -336,6 +451,9 @@ func (c *intradayCursor) settle(p *intradayReport) {
 			c.Date = tx.Date
 		}
 	}
+	if p.At.After(c.Upto) {
+		c.Upto = p.At
+	}
 	if d, err := time.Parse(time.DateOnly, c.Date); err == nil {
 		floor := d.Add(-lookback).Format(time.DateOnly)
 		for id, date := range c.Seen {
@@ -351,9 +469,9 @@ func intradayKey(name, acctID string, seq int64) string {
 	return fmt.Sprintf("rpt/%s/intraday/%s/%d", name, acctID, seq)
 }
 
-// deliverIntraday renders p and delivers it through the journal.
-func (ob *Outbound) deliverIntraday(ctx context.Context, rep *Report, a *atlar.Account, p *intradayReport) error {
-	key := intradayKey(rep.Name, a.ID, p.Seq)
+// intradayAccount names the account in file names: IBAN, else other
+// number, else Atlar's account id.
+func intradayAccount(a *atlar.Account) string {
 	acct := a.IBAN()
 	if acct == "" && len(a.Identifiers) > 0 {
 		acct = a.Identifiers[0].Number
@@ -361,40 +479,34 @@ func (ob *Outbound) deliverIntraday(ctx context.Context, rep *Report, a *atlar.A
 	if acct == "" {
 		acct = a.ID
 	}
+	return acct
+}
+
+func intradaySentKey(name, acctID string, seq int64) string {
+	return fmt.Sprintf("%s%s.%s.%d", MetaIntradaySent, name, acctID, seq)
+}
+
+// deliverIntraday renders p and delivers it through the journal, recording
+// its content first for a redelivery.
+func (ob *Outbound) deliverIntraday(ctx context.Context, rep *Report, a *atlar.Account, p *intradayReport) error {
+	key := intradayKey(rep.Name, a.ID, p.Seq)
+	acct := intradayAccount(a)
 	if d, err := ob.j.GetDelivery(key); err == nil && d.Done {
 		return nil
 	}
-	st, err := intradayStatement(a, p)
+	data, err := renderIntraday(ctx, rep, a, p, false)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	switch rep.Format {
-	case ReportMT942:
-		bs, err := bankstmt.FromCamt053(st.ID, st)
-		if err != nil {
-			return err
-		}
-		err = mt940.Render942(ctx, &buf, mt940.Header{StatementNo: p.Seq, At: p.At}, &bs, mt940.Options{
-			Encoding: rep.Encoding, LineEnding: rep.LineEnding, KeepLatin1: rep.KeepLatin1})
-		if err != nil {
-			return fmt.Errorf("render mt942: %w", err)
-		}
-	case ReportCamt052:
-		if err := camt053.WriteAccountReport(&buf, rep.Version, st); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("format %q is not an intraday format", rep.Format)
+	sent, err := json.Marshal(intradaySent{Account: *a, Report: p})
+	if err != nil {
+		return err
 	}
-	id := fmt.Sprintf("%s-%05d", p.At.Format("20060102T150405"), p.Seq)
-	name := reportFileName(rep.FileName, acct, p.At, p.Seq, id)
-	ext := ""
-	if i := strings.LastIndexByte(name, '.'); i > 0 {
-		ext = name[i:]
+	if err := ob.j.SetMeta(intradaySentKey(rep.Name, a.ID, p.Seq), string(sent)); err != nil {
+		return fmt.Errorf("journal: %w", err)
 	}
-	alt := strings.TrimSuffix(name, ext) + "_" + p.At.Format("150405") + ext
-	path, err := ob.deliver(key, ob.lay.Abs("outbox/"+rep.Name), name, alt, buf.Bytes())
+	name, alt := intradayFileName(rep, acct, p)
+	path, err := ob.deliver(key, ob.lay.Abs("outbox/"+rep.Name), name, alt, data)
 	if err != nil {
 		return err
 	}
@@ -405,6 +517,53 @@ func (ob *Outbound) deliverIntraday(ctx context.Context, rep *Report, a *atlar.A
 	ob.log.Info("report delivered", "report", rep.Name, "format", rep.Format, "account", acct,
 		"seq", p.Seq, "entries", len(p.Txs), "path", path)
 	return nil
+}
+
+// intradayFileName is the file name of p from the template, and the
+// name used when that one is taken.
+func intradayFileName(rep *Report, acct string, p *intradayReport) (name, alt string) {
+	id := fmt.Sprintf("%s-%05d", p.At.Format("20060102T150405"), p.Seq)
+	name = reportFileName(rep.FileName, acct, p.At, p.Seq, id)
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		ext = name[i:]
+	}
+	return name, strings.TrimSuffix(name, ext) + "_" + p.At.Format("150405") + ext
+}
+
+// renderIntraday renders p in rep's format; dupl marks it as a copy of
+// the report sent before where the format has a field for that
+// (camt.052 CpyDplctInd DUPL). MT942 has none outside the SWIFT envelope
+// the bridge does not write: a copy is the same bytes, and :20:/:28C:
+// are what the ERP recognises it by.
+func renderIntraday(ctx context.Context, rep *Report, a *atlar.Account, p *intradayReport, dupl bool) ([]byte, error) {
+	st, err := intradayStatement(a, p)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	switch rep.Format {
+	case ReportMT942:
+		bs, err := bankstmt.FromCamt053(st.ID, st)
+		if err != nil {
+			return nil, err
+		}
+		err = mt940.Render942(ctx, &buf, mt940.Header{StatementNo: p.Seq, At: p.At}, &bs, mt940.Options{
+			Encoding: rep.Encoding, LineEnding: rep.LineEnding, KeepLatin1: rep.KeepLatin1})
+		if err != nil {
+			return nil, fmt.Errorf("render mt942: %w", err)
+		}
+	case ReportCamt052:
+		if dupl {
+			st.CopyDuplicate = "DUPL"
+		}
+		if err := camt053.WriteAccountReport(&buf, rep.Version, st); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("format %q is not an intraday format", rep.Format)
+	}
+	return buf.Bytes(), nil
 }
 
 // intradayStatement is the report as the format-neutral camt model: the

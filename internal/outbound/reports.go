@@ -60,6 +60,10 @@ type Report struct {
 	// Interval is how often an intraday report (mt942, camt.052) polls
 	// Financial Data; 0 is DefaultIntradayInterval.
 	Interval time.Duration
+	// Backfill is how far back an intraday report replays the intervals
+	// it missed, one report per interval with bookings; 0 sends what was
+	// missed in one report.
+	Backfill time.Duration
 }
 
 // Journal meta keys of the reports engine.

@@ -181,13 +181,21 @@ func statementName(data []byte, r atlar.Report) (string, string) {
 
 // Redeliver writes a statement to the outbox again (bridge redeliver),
 // and every [[reports]] file of it; "NAME/REPORT_ID" writes only that
-// report's file. It returns the paths written, comma-separated.
+// report's file. For an intraday report NAME, "NAME/ACCOUNT/SEQ",
+// "NAME/ACCOUNT/YYYY-MM-DD" or "NAME/FILE" writes delivered intraday
+// reports again (redeliverIntraday). It returns the paths written,
+// comma-separated.
 func (ob *Outbound) Redeliver(ctx context.Context, reportID string) (string, error) {
 	only := ""
 	if name, id, ok := strings.Cut(reportID, "/"); ok {
 		only, reportID = name, id
-		if !slices.ContainsFunc(ob.o.Reports, func(r Report) bool { return r.Name == name }) {
+		i := slices.IndexFunc(ob.o.Reports, func(r Report) bool { return r.Name == name })
+		if i < 0 {
 			return "", fmt.Errorf("redeliver: no [[reports]] named %q", name)
+		}
+		if IntradayFormat(ob.o.Reports[i].Format) {
+			paths, err := ob.redeliverIntraday(ctx, &ob.o.Reports[i], id)
+			return strings.Join(paths, ", "), err
 		}
 	}
 	conns, err := ob.o.API.ListConnections(ctx)
