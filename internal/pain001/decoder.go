@@ -71,6 +71,16 @@ type textCap struct {
 func (c *textCap) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	b := p[:n]
+	// The usual read holds many tags and is shorter than max: then only
+	// the run before its first '<' can pass max, and two counts of the
+	// whole read give the lines, instead of two calls per tag.
+	if first := bytes.IndexByte(b, '<'); first >= 0 && int64(len(b)) <= c.max && c.run+int64(first) <= c.max {
+		last := bytes.LastIndexByte(b, '<')
+		c.from = c.line + bytes.Count(b[:last], newline)
+		c.line = c.from + bytes.Count(b[last+1:], newline)
+		c.run = int64(len(b) - last - 1)
+		return n, err
+	}
 	for len(b) > 0 {
 		seg := b
 		i := bytes.IndexByte(b, '<')

@@ -187,6 +187,27 @@ func TestRead_StreamingMemory(t *testing.T) {
 	}
 }
 
+// payments returns what it was given, in order, with no spare length,
+// across the block boundaries (nil for none, as append would).
+func TestPayments_Blocks(t *testing.T) {
+	for _, n := range []int{0, 1, 8, 9, paymentBlock, paymentBlock + 1, 5*paymentBlock + 17} {
+		var ps payments
+		for i := range n {
+			ps.add(payrun.Payment{Row: i, Amount: int64(i) + 1})
+		}
+		got := ps.all()
+		require.Len(t, got, n)
+		if n == 0 {
+			assert.Nil(t, got)
+		}
+		for i, p := range got {
+			if p.Row != i || p.Amount != int64(i)+1 {
+				t.Fatalf("n=%d: payment %d is %d (amount %d)", n, i, p.Row, p.Amount)
+			}
+		}
+	}
+}
+
 var (
 	benchOnce sync.Once
 	benchDoc  []byte

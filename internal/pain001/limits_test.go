@@ -2,7 +2,9 @@ package pain001
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -61,4 +63,52 @@ func TestRead_TextLimit(t *testing.T) {
 			assert.ErrorIs(t, err, errFallback, "the fast scanner leaves the verdict to encoding/xml")
 		})
 	}
+}
+
+// textCap's whole-read shortcut and its per-tag loop agree: the same
+// verdict, the same line for a long run and the same line count, whatever
+// the read sizes (one byte at a time always takes the loop for text).
+func TestTextCap_ReadSizes(t *testing.T) {
+	doc := readSample(t, "de-sepaking.pain.001.001.03.xml")
+	long := bytes.Replace(doc, []byte("<Ustrd>"), []byte("<Ustrd>"+strings.Repeat("x\n", 300)), 1)
+	capRead := func(in []byte, max int64, size int) (line int, failedAt int) {
+		c := &textCap{r: &chunks{b: in, size: size}, max: max, line: 1, from: 1}
+		_, err := io.Copy(io.Discard, struct{ io.Reader }{c})
+		var tl *textTooLong
+		if errors.As(err, &tl) {
+			return c.line, tl.line
+		}
+		require.NoError(t, err)
+		return c.line, 0
+	}
+	for _, in := range [][]byte{doc, long} {
+		for _, max := range []int64{64, 500, 601, 1 << 20} {
+			wantLine, wantFailed := capRead(in, max, 1)
+			if max >= 1<<20 {
+				require.Equal(t, bytes.Count(in, newline)+1, wantLine, "lines counted")
+			}
+			for _, size := range []int{2, 7, 64, 4096, len(in)} {
+				line, failed := capRead(in, max, size)
+				assert.Equal(t, wantFailed, failed, "max %d, reads of %d: line of the long run", max, size)
+				if wantFailed == 0 {
+					assert.Equal(t, wantLine, line, "max %d, reads of %d: lines", max, size)
+				}
+			}
+		}
+	}
+}
+
+// chunks reads b size bytes at a time.
+type chunks struct {
+	b    []byte
+	size int
+}
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.size)], c.b)
+	c.b = c.b[n:]
+	return n, nil
 }
