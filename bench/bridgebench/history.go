@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -17,7 +18,7 @@ func prefill(root string, n int) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer s.Close(context.Background())
 	at := time.Now().UTC().Add(-30 * 24 * time.Hour)
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)

@@ -95,7 +95,7 @@ func startApp(ctx context.Context, cfg *config.Config, o appOptions) (_ *app, er
 	if err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, func(context.Context) error { return a.store.Close() })
+	a.closers = append(a.closers, a.store.Close)
 	a.metrics = metrics.New(journalSource{a.store})
 	a.alerts = newNotifier(cfg, a.log, o.Clock, a.metrics)
 	a.alerts.Start()

@@ -77,7 +77,7 @@ func cmdBackup(ctx context.Context, env *cmdEnv, args []string) error {
 			return fmt.Errorf("backup: %w", err)
 		}
 		err = st.Backup(out)
-		_ = st.Close()
+		_ = st.Close(context.Background())
 		if err != nil {
 			return fmt.Errorf("backup: %w", err)
 		}
@@ -95,7 +95,7 @@ func cmdBackup(ctx context.Context, env *cmdEnv, args []string) error {
 		return fmt.Errorf("backup: the copy does not open as a journal: %w", err)
 	}
 	files, err := chk.List(state.Filter{})
-	_ = chk.Close()
+	_ = chk.Close(context.Background())
 	if err != nil {
 		return fmt.Errorf("backup: the copy does not read: %w", err)
 	}

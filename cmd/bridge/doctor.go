@@ -119,7 +119,7 @@ func (d *doctor) journal(cfg *config.Config) {
 	if err == nil {
 		// Every page: bbolt's own check, safe on a damaged file.
 		if verr := st.Verify(); verr != nil {
-			_ = st.Close()
+			_ = st.Close(context.Background())
 			st, err = nil, verr
 		}
 	}
@@ -135,7 +135,7 @@ func (d *doctor) journal(cfg *config.Config) {
 		d.fail("journal %s: %v", path, err)
 	default:
 		problems, err := st.Check()
-		_ = st.Close()
+		_ = st.Close(context.Background())
 		switch {
 		case err != nil:
 			d.fail("journal %s: %v", path, err)

@@ -128,7 +128,7 @@ func BenchmarkJournalLifecycle(b *testing.B) {
 	problems, err := s.Check()
 	require.NoError(b, err)
 	require.Empty(b, problems[:min(len(problems), 5)], "journal check after pruning (first 5 of %d)", len(problems))
-	require.NoError(b, s.Close())
+	require.NoError(b, s.Close(context.Background()))
 
 	start = time.Now()
 	cs, err := state.Compact(path, time.Second)

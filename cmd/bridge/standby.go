@@ -38,7 +38,7 @@ func waitForLock(ctx context.Context, cfg *config.Config, log *slog.Logger) erro
 	for {
 		st, err := state.Open(path, state.Options{Timeout: standbyPoll})
 		if err == nil {
-			if err := st.Close(); err != nil {
+			if err := st.Close(context.Background()); err != nil {
 				return fmt.Errorf("standby: %w", err)
 			}
 			log.Info("standby: the journal lock is free; taking over", "journal", path)

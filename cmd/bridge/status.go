@@ -205,7 +205,7 @@ func openJournal(cfgPath string, write bool) (*journalAccess, error) {
 
 func (j *journalAccess) Close() {
 	if j.store != nil {
-		_ = j.store.Close()
+		_ = j.store.Close(context.Background())
 	}
 }
 

@@ -1,6 +1,7 @@
 package crashtest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -240,7 +241,7 @@ func TestDisk_JournalLocked(t *testing.T) {
 		require.Contains(t, r.output(p), "in use by another bridge process", "attempt %d says why", attempt)
 	}
 	require.Len(t, listFiles(filepath.Join(r.root, "inbox")), 2, "the files wait in the inbox")
-	require.NoError(t, holder.Close())
+	require.NoError(t, holder.Close(context.Background()))
 	r.drain(led, 60*time.Second)
 	t.Logf("verdict: %s", r.verify(led))
 }

@@ -1,6 +1,7 @@
 package crashtest
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -107,7 +108,7 @@ func TestHostile_HugeFiles(t *testing.T) {
 	require.Equal(t, 0, r.stop(p))
 
 	j := r.openJournal()
-	defer j.Close()
+	defer j.Close(context.Background())
 	for _, fl := range files {
 		f, err := j.Get(fl.ID)
 		require.NoError(t, err)

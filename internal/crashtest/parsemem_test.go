@@ -1,6 +1,7 @@
 package crashtest
 
 import (
+	"context"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -77,7 +78,7 @@ func TestHostile_ParsingMemory(t *testing.T) {
 	require.Equal(t, 0, r.stop(p))
 
 	j := r.openJournal()
-	defer j.Close()
+	defer j.Close(context.Background())
 	for _, fl := range files {
 		f, err := j.Get(fl.ID)
 		require.NoError(t, err)

@@ -1,6 +1,7 @@
 package crashtest
 
 import (
+	"context"
 	"bytes"
 	"fmt"
 	"io/fs"
@@ -94,7 +95,7 @@ func (r *rig) busy(led *ledger) string {
 // ("" when every file is final with its outputs).
 func (r *rig) unfinished(led *ledger) string {
 	j := r.openJournal()
-	defer j.Close()
+	defer j.Close(context.Background())
 	files, err := j.List(state.Filter{})
 	require.NoError(r.t, err)
 	for _, f := range files {
@@ -176,7 +177,7 @@ func (r *rig) verify(led *ledger) verdict {
 	t := r.t
 	t.Helper()
 	j := r.openJournal()
-	defer j.Close()
+	defer j.Close(context.Background())
 
 	problems, err := j.Check()
 	require.NoError(t, err)

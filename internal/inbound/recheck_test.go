@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -21,7 +22,7 @@ func TestPipeline_RecheckAfterMove(t *testing.T) {
 	require.NoError(t, lay.Ensure([]string{"payables"}))
 	st, err := state.Open(lay.StateFile(), state.Options{})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
+	t.Cleanup(func() { _ = st.Close(context.Background()) })
 	p := &Pipeline{j: st, lay: lay}
 
 	half, full := []byte("external_id,amount\n"), []byte("external_id,amount\nA,1\n")

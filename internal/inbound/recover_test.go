@@ -77,7 +77,7 @@ func TestPipeline_RecoverConsumesMarker(t *testing.T) {
 			require.NoError(t, err)
 			files, err := j.List(state.Filter{})
 			require.NoError(t, err)
-			require.NoError(t, j.Close())
+			require.NoError(t, j.Close(context.Background()))
 			require.Len(t, files, 1)
 			require.NoError(t, os.Rename(path, w.lay.Abs(files[0].Path)))
 			if remarked {
@@ -111,7 +111,7 @@ func TestPipeline_RecoverCleansReportTemps(t *testing.T) {
 	require.NoError(t, err)
 	f, err := j.Get(id)
 	require.NoError(t, err)
-	require.NoError(t, j.Close())
+	require.NoError(t, j.Close(context.Background()))
 	require.Equal(t, state.Rejected, f.State)
 	final := w.lay.Abs(f.Path)
 	require.NoError(t, os.MkdirAll(filepath.Dir(final), 0o750))
@@ -148,7 +148,7 @@ func TestPipeline_RecoverFolderClaim(t *testing.T) {
 	files, err := func() ([]*state.File, error) {
 		j, err := state.Open(w.lay.StateFile(), state.Options{})
 		require.NoError(t, err)
-		defer j.Close()
+		defer j.Close(context.Background())
 		return j.List(state.Filter{})
 	}()
 	require.NoError(t, err)

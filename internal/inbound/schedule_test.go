@@ -77,7 +77,7 @@ func newSchedPipeline(t testing.TB, clock *clockwork.FakeClock, api Atlar) (*Pip
 	require.NoError(t, lay.Ensure([]string{"payables"}))
 	store, err := state.Open(lay.StateFile(), state.Options{Clock: clock})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = store.Close() })
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
 	p, err := New(Options{
 		Journal: store, API: api, Layout: lay, Clock: clock, Logger: slog.New(slog.DiscardHandler),
 		Routes:       []Route{{Name: "payables", Format: FormatCSV, CSV: csvpay.DefaultProfile()}},

@@ -146,7 +146,7 @@ func TestPipeline_UnknownInstructionLookup(t *testing.T) {
 				g := &state.File{ID: state.NewID(w.clock.Now()), Route: "sepa", Format: "pain001", Name: "pay.xml",
 					State: state.Completed, Path: "archive/x/pay.xml", Instruction: &state.Instruction{ID: other.ID}}
 				require.NoError(t, j.Create(g, "another file of this bridge"))
-				require.NoError(t, j.Close())
+				require.NoError(t, j.Close(context.Background()))
 			}
 
 			w.clock.Advance(25 * time.Hour)

@@ -110,7 +110,7 @@ func (w *world) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(w.t, w.pipe.Close(ctx))
-	require.NoError(w.t, w.store.Close())
+	require.NoError(w.t, w.store.Close(context.Background()))
 	w.pipe, w.store = nil, nil
 }
 

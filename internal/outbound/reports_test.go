@@ -58,7 +58,7 @@ func newReportsWorld(t *testing.T, seedDays int) *reportsWorld {
 	require.NoError(t, w.lay.Ensure(nil))
 	w.store, err = state.Open(w.lay.StateFile(), state.Options{Clock: w.clock})
 	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, w.store.Close()) })
+	t.Cleanup(func() { require.NoError(t, w.store.Close(context.Background())) })
 	return w
 }
 

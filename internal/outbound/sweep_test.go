@@ -30,7 +30,7 @@ func newSweepOutbound(t *testing.T) (*Outbound, *state.Store, layout.Layout) {
 		problems, err := store.Check()
 		require.NoError(t, err)
 		require.Empty(t, problems)
-		require.NoError(t, store.Close())
+		require.NoError(t, store.Close(context.Background()))
 	})
 	ob, err := New(Options{
 		Journal: store, Layout: lay, Clock: clock, Logger: slog.New(slog.DiscardHandler),

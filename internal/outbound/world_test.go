@@ -97,7 +97,7 @@ func newOBWorld(t *testing.T, o obOptions) *obWorld {
 	t.Cleanup(func() {
 		w.stop()
 		w.check()
-		require.NoError(t, w.store.Close())
+		require.NoError(t, w.store.Close(context.Background()))
 	})
 	return w
 }
@@ -163,7 +163,7 @@ func (w *obWorld) stop() {
 func (w *obWorld) restart(run bool) {
 	w.t.Helper()
 	w.stop()
-	require.NoError(w.t, w.store.Close())
+	require.NoError(w.t, w.store.Close(context.Background()))
 	w.openStore()
 	w.build(run)
 }

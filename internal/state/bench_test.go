@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"fmt"
 	bolt "go.etcd.io/bbolt"
 	"path/filepath"
@@ -14,7 +15,7 @@ import (
 func BenchmarkUpdate(b *testing.B) {
 	s, err := Open(filepath.Join(b.TempDir(), "bridge.db"), Options{})
 	require.NoError(b, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	loadFiles(b, s, 1000)
 	require.NoError(b, s.Create(newFile("B", "payables"), ""))
 
@@ -39,7 +40,7 @@ func BenchmarkUpdate(b *testing.B) {
 func BenchmarkCounts(b *testing.B) {
 	s, err := Open(filepath.Join(b.TempDir(), "bridge.db"), Options{})
 	require.NoError(b, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	loadFiles(b, s, 100_000)
 	b.ResetTimer()
 	for b.Loop() {
@@ -60,7 +61,7 @@ func benchUpdateSize(b *testing.B, n int) { benchUpdate(b, n, 3) }
 func benchUpdate(b *testing.B, n, k int) {
 	s, err := Open(filepath.Join(b.TempDir(), "bridge.db"), Options{})
 	require.NoError(b, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	f := newFile("B", "payables")
 	f.State = Submitted
 	for i := range n {
@@ -124,13 +125,13 @@ func BenchmarkMigrate(b *testing.B) {
 		require.NoError(b, s.db.Update(func(tx *bolt.Tx) error {
 			return tx.Bucket(bucketSchema).Put([]byte("version"), []byte(schemaVersionV1))
 		}))
-		require.NoError(b, s.Close())
+		require.NoError(b, s.Close(context.Background()))
 		b.StartTimer()
 		s, err = Open(path, Options{})
 		require.NoError(b, err)
 		b.StopTimer()
 		require.Equal(b, schemaVersion, schemaOf(b, s))
-		require.NoError(b, s.Close())
+		require.NoError(b, s.Close(context.Background()))
 		b.StartTimer()
 	}
 }

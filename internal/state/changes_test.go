@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -87,11 +88,11 @@ func TestStore_Changed(t *testing.T) {
 		}
 		// What a bridge before change tracking left behind.
 		require.NoError(t, s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketChanged) }))
-		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(context.Background()))
 
 		s, err = Open(path, Options{})
 		require.NoError(t, err)
-		defer s.Close()
+		defer s.Close(context.Background())
 		assert.Equal(t, []string{"A", "B"}, changedIDs(t, s))
 		problems, err := s.Check()
 		require.NoError(t, err)

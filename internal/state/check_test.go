@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 
@@ -147,7 +148,7 @@ func TestStore_Check(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Open(filepath.Join(t.TempDir(), "bridge.db"), Options{Clock: clockwork.NewFakeClockAt(t0)})
 			require.NoError(t, err)
-			defer s.Close()
+			defer s.Close(context.Background())
 			require.NoError(t, s.Create(newFile("R", "payables"), "claimed"))
 			f := newFile("S", "sepa")
 			f.MsgID = "MSG-S"

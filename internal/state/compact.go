@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -143,7 +144,7 @@ func verifyCopy(path string, want map[string]int) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer s.Close(context.Background())
 	got, err := keyCounts(s.db)
 	if err != nil {
 		return err

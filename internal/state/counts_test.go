@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"encoding/binary"
 	"path/filepath"
 	"testing"
@@ -39,11 +40,11 @@ func TestStore_CountsKept(t *testing.T) {
 		require.NoError(t, err)
 		// What a bridge before kept counts left behind.
 		require.NoError(t, s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketCounts) }))
-		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(context.Background()))
 
 		s, err = Open(path, Options{})
 		require.NoError(t, err)
-		defer s.Close()
+		defer s.Close(context.Background())
 		got, err := s.Counts()
 		require.NoError(t, err)
 		assert.Equal(t, want, got)
@@ -81,11 +82,11 @@ func TestStore_CountsReadOnlyOlderJournal(t *testing.T) {
 		}
 		return tx.DeleteBucket(bucketChanged)
 	}))
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 
 	s, err = Open(path, Options{ReadOnly: true})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	got, err := s.Counts()
 	require.NoError(t, err)
 	assert.Equal(t, want, got)

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,7 +22,7 @@ func journalWithFiles(t *testing.T, n int) string {
 		f.Problems = []Problem{{Message: string(make([]byte, 600))}} // a few pages' worth
 		require.NoError(t, s.Create(f, "claimed"))
 	}
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 	return path
 }
 
@@ -76,7 +77,7 @@ func TestOpen_Damaged(t *testing.T) {
 					// A read-only open checks the meta pages only: the
 					// data pages are checked by Verify (bridge doctor).
 					err = s.Verify()
-					_ = s.Close()
+					_ = s.Close(context.Background())
 				}
 				require.Error(t, err)
 				require.ErrorIs(t, err, ErrDamaged)
@@ -120,11 +121,11 @@ func TestOpen_NoJournalWithHistory(t *testing.T) {
 		// --new-journal), a new journal is made.
 		s, err := Open(path, Options{})
 		require.NoError(t, err)
-		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(context.Background()))
 		// Once it exists it opens whatever History says.
 		s, err = Open(path, Options{History: "archive/ holds 27 files"})
 		require.NoError(t, err)
-		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(context.Background()))
 	}
 }
 
@@ -151,6 +152,6 @@ func TestOpen_HealthyJournalVerifies(t *testing.T) {
 	scribble(t, path, 4096+16, 64)
 	s, err := Open(path, Options{ReadOnly: true})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	require.NoError(t, s.Verify())
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -26,7 +27,7 @@ func openTest(t testing.TB, o Options) (*Store, *clockwork.FakeClock) {
 		problems, err := s.Check()
 		require.NoError(t, err)
 		require.Empty(t, problems, "journal inconsistent at cleanup")
-		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(context.Background()))
 	})
 	return s, clock
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -229,7 +230,7 @@ func TestStore_CountsLarge(t *testing.T) {
 	// Not openTest: its Check at cleanup would decode every record.
 	s, err := Open(filepath.Join(t.TempDir(), "bridge.db"), Options{})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	loadFiles(t, s, n)
 
 	start := time.Now()

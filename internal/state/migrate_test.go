@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -138,7 +139,7 @@ func TestMigrate_V1JournalReadsAsBefore(t *testing.T) {
 	assert.Contains(t, raw, "payments/f02-validated/"+string(rowKey(2499)), "payments split into their bucket")
 	assert.Contains(t, raw, "batches/f02-validated/"+string(rowKey(2)))
 	assert.NotContains(t, raw, "schema/migrated")
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 
 	// A second open finds nothing to do: not a byte changes.
 	s, err = Open(path, Options{})
@@ -167,7 +168,7 @@ func TestMigrate_V1JournalReadsAsBefore(t *testing.T) {
 	assert.Equal(t, "SENT", f.Payments[1199].Status)
 	assert.Equal(t, "APPROVED", f.Payments[3].Status)
 	requireClean(t, s)
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 }
 
 // A migration killed half-way leaves a journal that still reads (read-only,
@@ -207,7 +208,7 @@ func TestMigrate_ResumesAfterKill(t *testing.T) {
 	assert.Equal(t, 7, inline, "13 files, 6 migrated")
 	assert.JSONEq(t, want, dumpJournal(t, s))
 	requireClean(t, s)
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 
 	migrateHook = nil
 	s, err = Open(path, Options{})
@@ -215,7 +216,7 @@ func TestMigrate_ResumesAfterKill(t *testing.T) {
 	assert.Equal(t, schemaVersion, schemaOf(t, s))
 	assert.JSONEq(t, want, dumpJournal(t, s))
 	requireClean(t, s)
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 }
 
 // A read-only open (the CLI while no bridge runs) reads a journal of
@@ -235,7 +236,7 @@ func TestMigrate_ReadOnlyOpenReadsV1(t *testing.T) {
 	assert.Nil(t, heads[0].Payments)
 	assert.Equal(t, 2500, heads[0].PaymentCount(), "counted from the schema 1 record")
 	requireClean(t, s)
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 	now, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, orig, now, "a read-only open wrote to the journal")
@@ -252,7 +253,7 @@ func TestMigrate_CompactAndBackupKeepSplitRecords(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Backup(fh))
 	require.NoError(t, fh.Close())
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 
 	_, err = Compact(path, 0)
 	require.NoError(t, err)
@@ -262,6 +263,6 @@ func TestMigrate_CompactAndBackupKeepSplitRecords(t *testing.T) {
 		assert.Equal(t, schemaVersion, schemaOf(t, s))
 		assert.JSONEq(t, want, dumpJournal(t, s), p)
 		requireClean(t, s)
-		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(context.Background()))
 	}
 }

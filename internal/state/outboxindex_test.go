@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -65,17 +66,17 @@ func TestStore_OutboxRouteIndexBuiltOnOpen(t *testing.T) {
 	require.NoError(t, s.PutDelivery(&Delivery{Key: "file/F2/0/ack", Path: "outbox/results/x.ack.xml", Temp: "t", Done: true, At: t0.Add(2)}))
 	require.NoError(t, s.PutDelivery(&Delivery{Key: "file/F1/0/ack", Path: "outbox/results/x.ack.xml", Temp: "t", Done: true, At: t0.Add(1)}))
 	require.NoError(t, s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketOutbox) }))
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 
 	ro, err := Open(path, Options{ReadOnly: true})
 	require.NoError(t, err)
 	_, err = ro.OutboxRoute("outbox/results/x.ack.xml")
 	require.ErrorIs(t, err, ErrNotFound, "a read-only open does without the index")
-	require.NoError(t, ro.Close())
+	require.NoError(t, ro.Close(context.Background()))
 
 	s, err = Open(path, Options{})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	route, err := s.OutboxRoute("outbox/results/x.ack.xml")
 	require.NoError(t, err)
 	require.Equal(t, "sepa", route, "the later delivery owns the path")
@@ -89,7 +90,7 @@ func TestStore_OutboxRouteIndexBuiltOnOpen(t *testing.T) {
 func BenchmarkOutboxRoute(b *testing.B) {
 	s, err := Open(filepath.Join(b.TempDir(), "bridge.db"), Options{})
 	require.NoError(b, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	const n = 20_000
 	loadOutbox(b, s, n)
 	b.ResetTimer()
@@ -105,7 +106,7 @@ func BenchmarkOutboxRoute(b *testing.B) {
 func BenchmarkOutboxRoutes(b *testing.B) {
 	s, err := Open(filepath.Join(b.TempDir(), "bridge.db"), Options{})
 	require.NoError(b, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	const n = 20_000
 	loadOutbox(b, s, n)
 	paths := make([]string, 1000)

@@ -228,7 +228,7 @@ func TestCompact_ShrinksAndKeepsEveryRecord(t *testing.T) {
 	// While the journal is open, compaction refuses.
 	_, err = Compact(path, 50*time.Millisecond)
 	require.ErrorIs(t, err, ErrLocked)
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 
 	cs, err := Compact(path, time.Second)
 	require.NoError(t, err)
@@ -245,7 +245,7 @@ func TestCompact_ShrinksAndKeepsEveryRecord(t *testing.T) {
 
 	s, err = Open(path, Options{})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 	after, err := s.List(Filter{})
 	require.NoError(t, err)
 	assert.Equal(t, mustJSON(t, before), mustJSON(t, after), "every record kept, byte for byte as JSON")
@@ -271,7 +271,7 @@ func TestCompact_RefusesOverALeftBackup(t *testing.T) {
 	s, err := Open(path, Options{})
 	require.NoError(t, err)
 	require.NoError(t, s.Create(newFile("A", "payables"), ""))
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 	require.NoError(t, os.WriteFile(path+".bak", []byte("original"), 0o600))
 
 	_, err = Compact(path, time.Second)

@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -97,6 +98,9 @@ type Store struct {
 	mu     sync.Mutex
 	subs   map[*subscriber]struct{}
 	closed bool
+	// closeDone is closed when bbolt's Close has returned closeErr.
+	closeDone chan struct{}
+	closeErr  error
 
 	// wmu guards the group commit (commit.go): the writes waiting for the
 	// next transaction, and whether a caller is committing now.
@@ -244,8 +248,12 @@ func (s *Store) init(readOnly bool) error {
 	})
 }
 
-// Close closes the journal and every subscription channel.
-func (s *Store) Close() error {
+// Close closes every subscription channel and then the journal, which
+// waits for the transactions in progress (a group commit, a backup being
+// copied out) for as long as ctx allows. When ctx ends first, Close
+// returns its error and the journal closes once they are done: a stuck
+// reader must not hang the service's stop, and a commit is never cut.
+func (s *Store) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.closed {
 		s.closed = true
@@ -253,10 +261,21 @@ func (s *Store) Close() error {
 			sub.close()
 		}
 		clear(s.subs)
+		s.closeDone = make(chan struct{})
+		go func() {
+			s.closeErr = s.db.Close()
+			close(s.closeDone)
+		}()
 	}
+	done := s.closeDone
 	s.mu.Unlock()
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("close state: %w", err)
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("close state: transactions still running: %w", ctx.Err())
+	}
+	if s.closeErr != nil {
+		return fmt.Errorf("close state: %w", s.closeErr)
 	}
 	return nil
 }

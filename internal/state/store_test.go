@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"bytes"
 	"errors"
 	"os"
@@ -19,7 +20,7 @@ func TestOpen_CreatesPrivateFile(t *testing.T) {
 	path := filepath.Join(dir, "bridge.db")
 	s, err := Open(path, Options{})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 
 	assert.Equal(t, path, s.Path())
 	if runtime.GOOS != "windows" {
@@ -36,7 +37,7 @@ func TestOpen_Locked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bridge.db")
 	s, err := Open(path, Options{})
 	require.NoError(t, err)
-	defer s.Close()
+	defer s.Close(context.Background())
 
 	tests := []struct {
 		name string
@@ -66,16 +67,16 @@ func TestOpen_ReadOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Create(newFile("F1", "payables"), "claimed"))
 	require.NoError(t, s.SetMeta("k", "v"))
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 
 	ro, err := Open(path, Options{ReadOnly: true})
 	require.NoError(t, err)
-	defer ro.Close()
+	defer ro.Close(context.Background())
 
 	// Readers share the lock.
 	ro2, err := Open(path, Options{ReadOnly: true})
 	require.NoError(t, err)
-	require.NoError(t, ro2.Close())
+	require.NoError(t, ro2.Close(context.Background()))
 
 	f, err := ro.Get("F1")
 	require.NoError(t, err)
@@ -106,7 +107,7 @@ func TestOpen_NewerSchema(t *testing.T) {
 	require.NoError(t, s.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSchema).Put([]byte("version"), []byte("99"))
 	}))
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 
 	_, err = Open(path, Options{})
 	require.Error(t, err)
@@ -197,12 +198,12 @@ func TestStore_AfterCommit(t *testing.T) {
 			require.ErrorIs(t, err, errCrash)
 			assert.Same(t, errCrash, err, "the hook's error is returned as is")
 			assert.Equal(t, []call{{"create", "F0"}, tt.want}, calls)
-			require.NoError(t, s.Close())
+			require.NoError(t, s.Close(context.Background()))
 
 			// The write committed before the "crash": a restart sees it.
 			s, err = Open(path, Options{})
 			require.NoError(t, err)
-			defer s.Close()
+			defer s.Close(context.Background())
 			tt.check(t, s)
 		})
 	}
@@ -252,7 +253,7 @@ func TestStore_SubscribeClosedByClose(t *testing.T) {
 	s, err := Open(filepath.Join(t.TempDir(), "bridge.db"), Options{})
 	require.NoError(t, err)
 	ch, cancel := s.Subscribe()
-	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(context.Background()))
 	_, open := <-ch
 	assert.False(t, open)
 	cancel()
@@ -270,7 +271,7 @@ func TestStore_Backup(t *testing.T) {
 
 	c, err := Open(path, Options{ReadOnly: true})
 	require.NoError(t, err)
-	defer c.Close()
+	defer c.Close(context.Background())
 	f, err := c.Get("F1")
 	require.NoError(t, err)
 	assert.Equal(t, "F1.csv", f.Name)
@@ -321,4 +322,32 @@ func TestStore_BeforeWrite(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Received, f.State, "a refused write commits nothing")
 	assert.Empty(t, ch, "and signals nothing")
+}
+
+// A reader that does not finish (a backup copied to a stalled disk) must
+// not hang the service's stop: Close gives up when its context ends, and
+// the journal closes once the reader is done.
+func TestStore_CloseGivesUpOnStuckReader(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "bridge.db"), Options{})
+	require.NoError(t, err)
+	inView, release := make(chan struct{}), make(chan struct{})
+	viewDone := make(chan error)
+	go func() {
+		viewDone <- s.db.View(func(*bolt.Tx) error {
+			close(inView)
+			<-release
+			return nil
+		})
+	}()
+	<-inView
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = s.Close(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "transactions still running")
+
+	close(release)
+	require.NoError(t, <-viewDone)
+	require.NoError(t, s.Close(context.Background()))
+	require.NoError(t, s.Close(context.Background()), "a second Close is a no-op")
 }
