@@ -1,8 +1,8 @@
 package crashtest
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"

@@ -1,8 +1,8 @@
 package crashtest
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
 	"os"

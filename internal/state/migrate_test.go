@@ -1,8 +1,8 @@
 package state
 
 import (
-	"context"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"

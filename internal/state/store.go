@@ -53,10 +53,11 @@ var (
 //
 // The payments and batches buckets are not derived, but a journal of
 // schema 1 held them inside its file records, which still read: a
-// read-only Open of such a journal does without them too.
+// read-only Open of such a journal does without them too; likewise the
+// ops bucket, empty until the first collection or counterparty.
 func derived(name []byte) bool {
 	return bytes.Equal(name, bucketChanged) || bytes.Equal(name, bucketCounts) || bytes.Equal(name, bucketOutbox) ||
-		bytes.Equal(name, bucketPayments) || bytes.Equal(name, bucketBatches)
+		bytes.Equal(name, bucketPayments) || bytes.Equal(name, bucketBatches) || bytes.Equal(name, bucketOps)
 }
 
 // Options configure Open.
