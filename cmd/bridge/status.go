@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -62,6 +63,9 @@ type fileSummary struct {
 	// that has any.
 	PaymentsFailed int    `json:"paymentsFailed,omitempty"`
 	Outcome        string `json:"outcome,omitempty"`
+	// Outputs are the outbox files written for it so far (ack,
+	// result.xml, …), by their journal keys.
+	Outputs []string `json:"outputs,omitempty"`
 }
 
 func summarize(f *state.File) fileSummary {
@@ -76,6 +80,7 @@ func summarize(f *state.File) fileSummary {
 	if s.Problem == "" && s.PaymentsFailed > 0 {
 		s.Problem = fmt.Sprintf("%d of %d payments rejected, failed or returned", s.PaymentsFailed, s.Payments)
 	}
+	s.Outputs = slices.Sorted(maps.Keys(f.Outputs))
 	return s
 }
 

@@ -374,6 +374,7 @@ type status struct {
 // fileLine is one entry of the control endpoint's GET /files.
 type fileLine struct {
 	ID, Route, Name, State, Path string
+	Outputs                      []string
 }
 
 // control calls the running bridge's control endpoint.

@@ -82,6 +82,18 @@ func (r *rig) busy(led *ledger) string {
 	seen := map[string]bool{}
 	for _, f := range files {
 		seen[f.Route+"/"+f.Name] = true
+		// Quiet means the results writer is done too: a bridge stopped
+		// before its first sweep of the journal finished leaves outputs
+		// due (the crash harness's files are all attempt 0).
+		format := state.FormatPain001
+		if strings.HasSuffix(f.Name, ".csv") {
+			format = state.FormatCSV
+		}
+		for _, k := range wantOutputs(&state.File{State: state.State(f.State), Format: format}) {
+			if !slices.Contains(f.Outputs, k) {
+				return fmt.Sprintf("file %s (%s, %s) waits for its %s", f.ID, f.Name, f.State, k)
+			}
+		}
 	}
 	for _, f := range led.all() {
 		if !seen[f.Route+"/"+f.Name] {
