@@ -85,3 +85,22 @@ func TestCents(t *testing.T) {
 	want.Add(want, big.NewRat(1, 1000))
 	assert.Zero(t, want.Cmp(s.total()), "%s != %s", want.FloatString(3), s.total().FloatString(3))
 }
+
+// The room made for collections follows GrpHdr/NbOfTxs only as far as the
+// file could hold them, so a lying count costs little.
+func TestCollsHint(t *testing.T) {
+	tests := []struct {
+		nb      string
+		maxSize int64
+		want    int
+	}{
+		{"10000", 0, 10000},
+		{"10000", 64 << 20, 10000},
+		{"10000", 1 << 20, 4096},
+		{"99999999", 0, 1 << 14},
+		{"0", 0, 0}, {"-5", 0, 0}, {"x", 0, 0}, {"", 0, 0}, {"99999999999999999999", 0, 0},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, collsHint(tt.nb, tt.maxSize), "%q, max %d", tt.nb, tt.maxSize)
+	}
+}

@@ -170,6 +170,8 @@ type reader struct {
 	header Header
 	ver    version
 	colls  []ddrun.Collection
+	// collsHint is the room to make for colls (see collsHint).
+	collsHint int
 
 	d     *xml.Decoder    // nil while reading fast
 	fast  *isoxml.Scanner // nil while reading with d
