@@ -189,6 +189,10 @@ type reader struct {
 	// transactions from 2,000 debtors do not hold 10,000 copies of each.
 	paths map[string]string
 	vals  map[string]string
+	// recent is a cache in front of paths, as isoxml.Scanner has for
+	// names: a path is looked up at every element's end, and the map's
+	// hash was a fifth of a Read.
+	recent [256]string
 	// debtorIDs caches ddrun.DebtorExternalID by IBAN.
 	debtorIDs map[string]string
 	// For the fast path, what Decoder.Token does on top of RawToken: the
@@ -659,6 +663,17 @@ func intern(t map[string]string, b []byte, max int) string {
 	return s
 }
 
+// internPath interns a relative path (never empty) in paths through recent.
+func (r *reader) internPath(b []byte) string {
+	h := (len(b)*31 + int(b[len(b)-1])*7 + int(b[len(b)/2])) & (len(r.recent) - 1)
+	if r.recent[h] == string(b) {
+		return r.recent[h]
+	}
+	s := intern(r.paths, b, maxPaths)
+	r.recent[h] = s
+	return s
+}
+
 // value is an element's text as a string, interned where values repeat
 // across transactions: the debtor's, and short ones (codes, dates) but
 // amounts, which hardly repeat.
@@ -676,7 +691,7 @@ func (r *reader) leafAttr(v string) {
 	f, p := r.scope()
 	if f != nil {
 		r.scratch = append(append(r.scratch[:0], p...), "/@Ccy"...)
-		f.add(intern(r.paths, r.scratch, maxPaths), leaf{val: v, line: r.line()})
+		f.add(r.internPath(r.scratch), leaf{val: v, line: r.line()})
 	}
 }
 
@@ -688,7 +703,7 @@ func (r *reader) end() {
 	}
 	name := r.stack[n-1]
 	if f, p := r.scope(); f != nil {
-		rel := intern(r.paths, p, maxPaths)
+		rel := r.internPath(p)
 		f.add(rel, leaf{val: r.value(rel, bytes.TrimSpace(r.text)), line: r.line()})
 	}
 	r.text = r.text[:0]
