@@ -2,13 +2,15 @@ package pain008
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 )
 
 // FuzzRead feeds arbitrary bytes to Read at both levels. Read must not
 // panic, must not fail (a bytes.Reader has no I/O error), must keep its
 // problem cap and row numbering, and a file it accepts must be made of
-// usable collections.
+// usable collections; reading with encoding/xml alone must give the same
+// Result as Read with its fast scanner.
 func FuzzRead(f *testing.F) {
 	for _, sc := range sampleCases {
 		f.Add(readSample(f, sc.file))
@@ -25,6 +27,13 @@ func FuzzRead(f *testing.F) {
 			res, err := Read(bytes.NewReader(doc), Options{Level: level, Today: "2010-01-01", MaxSize: 1 << 20})
 			if err != nil {
 				t.Fatalf("level %s: %v", level, err)
+			}
+			slow, err := readWith(bytes.NewReader(doc), Options{Level: level, Today: "2010-01-01", MaxSize: 1 << 20}, false)
+			if err != nil {
+				t.Fatalf("level %s, encoding/xml alone: %v", level, err)
+			}
+			if !reflect.DeepEqual(slow, res) {
+				t.Fatalf("level %s: Read differs from encoding/xml alone:\n%+v\n%+v", level, res, slow)
 			}
 			if len(res.Problems) > maxProblems+1 {
 				t.Fatalf("level %s: %d problems", level, len(res.Problems))

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/atlarbridge/bridge/internal/ddrun"
+	"github.com/atlarbridge/bridge/internal/isoxml"
 	"github.com/atlarbridge/bridge/internal/payrun"
 	"github.com/atlarbridge/bridge/internal/xsd"
 )
@@ -116,13 +117,39 @@ const (
 // content is a Problem in the Result; the error is only for a failing
 // reader or invalid Options.
 //
-// Read streams: it keeps one DrctDbtTxInf at a time besides the Run.
+// Read streams: it keeps one DrctDbtTxInf at a time besides the Run. It is
+// fastest on an io.ReadSeeker such as an *os.File or a bytes.Reader: then
+// it reads with isoxml.Scanner and, where that cannot be sure to read as
+// encoding/xml would (another encoding, a DOCTYPE, CDATA, a syntax error),
+// reads the file again with encoding/xml, which decides.
 func Read(in io.Reader, o Options) (*Result, error) {
+	if rs, ok := in.(io.ReadSeeker); ok {
+		if at, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			res, err := readWith(in, o, true)
+			if err != isoxml.ErrFallback {
+				return res, err
+			}
+			if _, err := rs.Seek(at, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("pain008: rewind to read again: %w", err)
+			}
+		}
+	}
+	return readWith(in, o, false)
+}
+
+// readWith is Read with the fast scanner or with encoding/xml; with fast,
+// it returns isoxml.ErrFallback where the scanner cannot decide.
+func readWith(in io.Reader, o Options, fast bool) (*Result, error) {
 	r, err := newReader(o)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.read(in); err != nil {
+	if fast {
+		err = r.readFast(in)
+	} else {
+		err = r.read(in)
+	}
+	if err != nil {
 		return nil, err
 	}
 	r.finish()
@@ -143,24 +170,52 @@ type reader struct {
 	header Header
 	ver    version
 	colls  []ddrun.Collection
+	// collsHint is the room to make for colls (see collsHint).
+	collsHint int
 
-	d     *xml.Decoder
-	stack []string // local names from the root
-	text  bytes.Buffer
+	d     *xml.Decoder    // nil while reading fast
+	fast  *isoxml.Scanner // nil while reading with d
+	stack []string        // local names from the root
+	text  []byte          // of the open element since its last child
 	val   *xsd.Validator
+
+	// path is stack joined with '/', pathEnd[i] its length up to stack[i]:
+	// the relative paths of fields are cut from it without joining.
+	path    []byte
+	pathEnd []int
+	scratch []byte
+	// paths and vals intern relative paths and the values that repeat
+	// across transactions (the debtor's, codes, dates), so that 10,000
+	// transactions from 2,000 debtors do not hold 10,000 copies of each.
+	paths map[string]string
+	vals  map[string]string
+	// recent is a cache in front of paths, as isoxml.Scanner has for
+	// names: a path is looked up at every element's end, and the map's
+	// hash was a fifth of a Read.
+	recent [256]string
+	// debtorIDs caches ddrun.DebtorExternalID by IBAN.
+	debtorIDs map[string]string
+	// For the fast path, what Decoder.Token does on top of RawToken: the
+	// open elements as written and the namespace bindings, which are
+	// only taken on a top-level element (anywhere else is left to
+	// encoding/xml).
+	open []xml.Name
+	ns   map[string]string
+	amt  big.Rat // scratch for InstdAmt
 
 	// What the open GrpHdr, PmtInf and DrctDbtTxInf hold, by path
 	// relative to them.
 	grp, pmt, tx fields
+	grpSeen      bool
 	pmtN         int // PmtInf so far
 	pmtDone      bool
 	pmtTx        int // DrctDbtTxInf in the open PmtInf
-	pmtSum       *big.Rat
+	pmtSum       sum
 	pmtSumOK     bool
 	pmtCtx       pmtCtx
 	row          int
 	txLine       int
-	fileSum      *big.Rat
+	fileSum      sum
 	fileSumOK    bool
 	e2e          map[string]int
 
@@ -175,18 +230,41 @@ type leaf struct {
 	line int
 }
 
-type fields map[string][]leaf
+// fields are the elements closed in a GrpHdr, PmtInf or DrctDbtTxInf, in
+// the order they closed, by path relative to it. A slice reused from one
+// transaction to the next, searched linearly: a transaction has a few
+// dozen elements, and a map per transaction cost more than the search.
+type fields struct{ ents []entry }
 
-func (f fields) get(path string) (leaf, bool) {
-	ls := f[path]
-	if len(ls) == 0 {
-		return leaf{}, false
-	}
-	return ls[0], true
+type entry struct {
+	path string
+	leaf
 }
 
+// get returns the first element closed at path.
+func (f *fields) get(path string) (leaf, bool) {
+	for i := range f.ents {
+		if f.ents[i].path == path {
+			return f.ents[i].leaf, true
+		}
+	}
+	return leaf{}, false
+}
+
+func (f *fields) add(path string, l leaf) { f.ents = append(f.ents, entry{path: path, leaf: l}) }
+
+func (f *fields) reset() { f.ents = f.ents[:0] }
+
+// Bounds on the intern tables, for a hostile file of distinct names.
+const (
+	maxPaths = 4096
+	maxVals  = 16384
+)
+
 func newReader(o Options) (*reader, error) {
-	r := &reader{maxSize: o.MaxSize, fileSum: new(big.Rat), fileSumOK: true, e2e: make(map[string]int)}
+	r := &reader{maxSize: o.MaxSize, fileSumOK: true, e2e: make(map[string]int),
+		paths: make(map[string]string), vals: make(map[string]string), debtorIDs: make(map[string]string),
+		ns: make(map[string]string)}
 	switch o.Level {
 	case "", LevelStrict:
 		r.strict = true
@@ -263,8 +341,93 @@ func charsetReader(label string, in io.Reader) (io.Reader, error) {
 }
 
 func (r *reader) line() int {
+	if r.fast != nil {
+		return r.fast.Line()
+	}
 	l, _ := r.d.InputPos()
 	return l
+}
+
+// readFast reads in with isoxml.Scanner, doing what Decoder.Token adds to
+// RawToken (namespaces, end tags matching start tags) for the files
+// pain.008 writers make; isoxml.ErrFallback wherever Token would fail or
+// the scanner is not sure, and Read starts again with encoding/xml.
+func (r *reader) readFast(in io.Reader) error {
+	var src io.Reader = in
+	if r.maxSize > 0 {
+		src = &sizeReader{r: src, left: r.maxSize + 1}
+	}
+	r.fast = isoxml.NewScanner(src)
+	var tok isoxml.Token
+	for {
+		err := r.fast.Next(&tok)
+		if err == io.EOF {
+			if len(r.open) > 0 {
+				return isoxml.ErrFallback // Token: unexpected EOF
+			}
+			if r.header.Namespace == "" {
+				r.add(payrun.Problem{Expected: "a pain.008 Document (the file is empty or has no root element)", Code: codeFormat})
+			}
+			return nil
+		}
+		if err != nil {
+			return isoxml.ErrFallback // the scanner's only other error
+		}
+		switch tok.Kind {
+		case isoxml.StartToken:
+			t := &tok.Start
+			for _, a := range t.Attr {
+				if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
+					if len(r.open) > 0 {
+						return isoxml.ErrFallback
+					}
+					if a.Name.Space == "" {
+						r.ns[""] = a.Value
+					} else {
+						r.ns[a.Name.Local] = a.Value
+					}
+				}
+			}
+			r.open = append(r.open, t.Name)
+			t.Name.Space = r.translate(t.Name, true)
+			for i := range t.Attr {
+				t.Attr[i].Name.Space = r.translate(t.Attr[i].Name, false)
+			}
+			if stop := r.startElem(*t); stop {
+				return nil
+			}
+		case isoxml.EndToken:
+			n := len(r.open)
+			if n == 0 || r.open[n-1] != tok.Start.Name {
+				return isoxml.ErrFallback // Token's syntax errors
+			}
+			r.open = r.open[:n-1]
+			if n == 1 {
+				clear(r.ns) // bound on this top-level element only
+			}
+			r.endElem()
+		case isoxml.TextToken:
+			r.charData(tok.Text)
+		}
+	}
+}
+
+// translate is Decoder.translate: the namespace of a name as written.
+func (r *reader) translate(n xml.Name, element bool) string {
+	switch {
+	case n.Space == "xmlns":
+		return n.Space
+	case n.Space == "" && !element:
+		return ""
+	case n.Space == "xml":
+		n.Space = "http://www.w3.org/XML/1998/namespace"
+	case n.Space == "" && n.Local == "xmlns":
+		return ""
+	}
+	if v, ok := r.ns[n.Space]; ok {
+		return v
+	}
+	return n.Space // Decoder.DefaultSpace is "" for an unbound default
 }
 
 func (r *reader) read(in io.Reader) error {
@@ -309,25 +472,11 @@ func (r *reader) read(in io.Reader) error {
 func (r *reader) token(tok xml.Token) bool {
 	switch t := tok.(type) {
 	case xml.StartElement:
-		if len(r.stack) == 0 {
-			if !r.root(t) {
-				return true
-			}
-		} else if r.val != nil {
-			r.val.Start(t.Name, t.Attr, r.line())
-		}
-		r.text.Reset()
-		r.start(t)
+		return r.startElem(t)
 	case xml.EndElement:
-		if r.val != nil && r.val.Depth() > 0 {
-			r.val.End(r.line())
-		}
-		r.end()
+		r.endElem()
 	case xml.CharData:
-		if r.val != nil {
-			r.val.Text(t, r.line())
-		}
-		r.text.Write(t)
+		r.charData(t)
 	case xml.Directive:
 		if bytes.Contains(t, []byte("ENTITY")) {
 			r.add(payrun.Problem{Line: r.line(), Expected: "no entity declarations (they are never expanded)", Code: codeFormat})
@@ -336,6 +485,35 @@ func (r *reader) token(tok xml.Token) bool {
 		}
 	}
 	return false
+}
+
+// startElem handles a start element, its names translated; true stops
+// reading (an unsupported document).
+func (r *reader) startElem(t xml.StartElement) bool {
+	if len(r.stack) == 0 {
+		if !r.root(t) {
+			return true
+		}
+	} else if r.val != nil {
+		r.val.Start(t.Name, t.Attr, r.line())
+	}
+	r.text = r.text[:0]
+	r.start(t)
+	return false
+}
+
+func (r *reader) endElem() {
+	if r.val != nil && r.val.Depth() > 0 {
+		r.val.End(r.line())
+	}
+	r.end()
+}
+
+func (r *reader) charData(t []byte) {
+	if r.val != nil {
+		r.val.Text(t, r.line())
+	}
+	r.text = append(r.text, t...)
 }
 
 // root checks the Document element and picks the version.
@@ -409,14 +587,19 @@ func (r *reader) schemaProblem(e *xsd.Error) {
 func (r *reader) start(t xml.StartElement) {
 	depth := len(r.stack)
 	r.stack = append(r.stack, t.Name.Local)
+	if depth > 0 {
+		r.path = append(r.path, '/')
+	}
+	r.path = append(r.path, t.Name.Local...)
+	r.pathEnd = append(r.pathEnd, len(r.path))
 	// Same-named siblings are counted for PmtInf and DrctDbtTxInf only.
 	switch {
 	case depth == 2 && t.Name.Local == "PmtInf":
 		r.pmtN++
-		r.pmt = fields{}
+		r.pmt.reset()
 		r.pmtDone = false
 		r.pmtTx = 0
-		r.pmtSum = new(big.Rat)
+		r.pmtSum = sum{}
 		r.pmtSumOK = true
 		r.pmtCtx = pmtCtx{line: r.line()}
 	case depth == 3 && t.Name.Local == "DrctDbtTxInf" && r.inPmt():
@@ -426,10 +609,11 @@ func (r *reader) start(t xml.StartElement) {
 		}
 		r.row++
 		r.pmtTx++
-		r.tx = fields{}
+		r.tx.reset()
 		r.txLine = r.line()
 	case depth == 2 && t.Name.Local == "GrpHdr":
-		r.grp = fields{}
+		r.grp.reset()
+		r.grpSeen = true
 	}
 	for _, a := range t.Attr {
 		if a.Name.Local == "Ccy" {
@@ -443,30 +627,71 @@ func (r *reader) inPmt() bool {
 }
 
 // scope returns the fields the open element belongs to and its path in
-// them.
-func (r *reader) scope() (fields, string) {
+// them, as bytes of r.path.
+func (r *reader) scope() (*fields, []byte) {
 	if len(r.stack) < 4 || r.stack[1] != "CstmrDrctDbtInitn" {
-		return nil, ""
+		return nil, nil
 	}
 	switch r.stack[2] {
 	case "GrpHdr":
-		return r.grp, strings.Join(r.stack[3:], "/")
+		return &r.grp, r.rel(3)
 	case "PmtInf":
 		if r.stack[3] == "DrctDbtTxInf" {
 			if len(r.stack) < 5 {
-				return nil, ""
+				return nil, nil
 			}
-			return r.tx, strings.Join(r.stack[4:], "/")
+			return &r.tx, r.rel(4)
 		}
-		return r.pmt, strings.Join(r.stack[3:], "/")
+		return &r.pmt, r.rel(3)
 	}
-	return nil, ""
+	return nil, nil
+}
+
+// rel is the path of the open element from stack[k] on.
+func (r *reader) rel(k int) []byte { return r.path[r.pathEnd[k-1]+1:] }
+
+// intern returns b as a string, from t when seen before; t is left as it
+// is once it holds max strings.
+func intern(t map[string]string, b []byte, max int) string {
+	if s, ok := t[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(t) < max {
+		t[s] = s
+	}
+	return s
+}
+
+// internPath interns a relative path (never empty) in paths through recent.
+func (r *reader) internPath(b []byte) string {
+	h := (len(b)*31 + int(b[len(b)-1])*7 + int(b[len(b)/2])) & (len(r.recent) - 1)
+	if r.recent[h] == string(b) {
+		return r.recent[h]
+	}
+	s := intern(r.paths, b, maxPaths)
+	r.recent[h] = s
+	return s
+}
+
+// value is an element's text as a string, interned where values repeat
+// across transactions: the debtor's, and short ones (codes, dates) but
+// amounts, which hardly repeat.
+func (r *reader) value(rel string, b []byte) string {
+	switch {
+	case len(b) == 0:
+		return ""
+	case rel != "InstdAmt" && (len(b) <= 10 || strings.HasPrefix(rel, "Dbtr")):
+		return intern(r.vals, b, maxVals)
+	}
+	return string(b)
 }
 
 func (r *reader) leafAttr(v string) {
 	f, p := r.scope()
 	if f != nil {
-		f[p+"/@Ccy"] = append(f[p+"/@Ccy"], leaf{val: v, line: r.line()})
+		r.scratch = append(append(r.scratch[:0], p...), "/@Ccy"...)
+		f.add(r.internPath(r.scratch), leaf{val: v, line: r.line()})
 	}
 }
 
@@ -478,9 +703,10 @@ func (r *reader) end() {
 	}
 	name := r.stack[n-1]
 	if f, p := r.scope(); f != nil {
-		f[p] = append(f[p], leaf{val: strings.TrimSpace(r.text.String()), line: r.line()})
+		rel := r.internPath(p)
+		f.add(rel, leaf{val: r.value(rel, bytes.TrimSpace(r.text)), line: r.line()})
 	}
-	r.text.Reset()
+	r.text = r.text[:0]
 	switch {
 	case n == 3 && name == "GrpHdr":
 		r.groupHeader()
@@ -494,6 +720,12 @@ func (r *reader) end() {
 		r.pmtTotals()
 	}
 	r.stack = r.stack[:n-1]
+	r.pathEnd = r.pathEnd[:n-1]
+	if n > 1 {
+		r.path = r.path[:r.pathEnd[n-2]]
+	} else {
+		r.path = r.path[:0]
+	}
 }
 
 func (r *reader) add(p payrun.Problem) {

@@ -90,10 +90,16 @@ func readSample(t testing.TB, name string) []byte {
 	return b
 }
 
+// read runs Read and fails on an I/O error, which a bytes.Reader never
+// causes, or if reading with encoding/xml alone finds anything else than
+// Read with its fast scanner.
 func read(t *testing.T, doc []byte, o Options) *Result {
 	t.Helper()
 	res, err := Read(bytes.NewReader(doc), o)
 	require.NoError(t, err)
+	slow, err := readWith(bytes.NewReader(doc), o, false)
+	require.NoError(t, err)
+	require.Equal(t, slow, res, "Read against encoding/xml alone")
 	return res
 }
 
