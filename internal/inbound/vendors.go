@@ -460,12 +460,28 @@ func counterpartyRequest(c parties.Counterparty) atlar.CreateCounterpartyRequest
 	return req
 }
 
-// embeddedAccount is the row's account. Its externalId is derived from the
-// counterparty and the account ("va-" + 24 hex), so an account created by
-// a lost attempt is found by "external:<id>".
+// AccountExternalID is the externalId the bridge gives a vendor's account:
+// "<vendor external_id>.<IBAN>" (or ".<routing>-<number>"), so that a
+// payments CSV can name it as external:<vendor>.<IBAN> and an account
+// created by a lost attempt is found again. Atlar's externalIds are unique
+// across all resources, so the account cannot share the vendor's own. One
+// too long for Atlar's pattern (64 characters of [a-zA-Z0-9._-+=]) is
+// "va-" and 24 hex of its hash instead.
+func AccountExternalID(vendorID string, a parties.Account) string {
+	id := vendorID + "." + a.IBAN
+	if a.IBAN == "" {
+		id = vendorID + "." + a.Routing + "-" + a.Number
+	}
+	if externalIDPattern.MatchString(id) {
+		return id
+	}
+	return "va-" + shortHash(vendorID+"/"+accountKey(a))
+}
+
+// embeddedAccount is the row's account (AccountExternalID).
 func embeddedAccount(c parties.Counterparty) atlar.CreateEmbeddedExternalAccountRequest {
 	a := c.Account
-	out := atlar.CreateEmbeddedExternalAccountRequest{Market: a.Market, ExternalID: "va-" + shortHash(c.ExternalID+"/"+accountKey(a))}
+	out := atlar.CreateEmbeddedExternalAccountRequest{Market: a.Market, ExternalID: AccountExternalID(c.ExternalID, a)}
 	if a.IBAN != "" {
 		out.Identifiers = []atlar.AccountIdentifier{{Type: "IBAN", Market: a.Market, Number: a.IBAN}}
 	} else {
