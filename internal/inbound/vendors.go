@@ -285,6 +285,15 @@ func (p *Pipeline) upsertVendor(ctx context.Context, api vendorAtlar, oj opJourn
 	defer p.vendorMu.Lock(c.ExternalID)()
 	want := counterpartyRequest(c)
 	var res vendorResult
+	// A create of this file whose answer was lost (a crash, a timeout)
+	// shows up below as a counterparty found: it is still this row's
+	// creation, not an unchanged vendor.
+	ours := false
+	if op, err := oj.GetOp(cpOpKey(c)); err == nil {
+		ours = op.FileID == f.ID && !op.FirstTry.IsZero() && op.AtlarID == ""
+	} else if !errors.Is(err, state.ErrNotFound) {
+		return res, err
+	}
 	cur, err := api.GetCounterparty(ctx, "external:"+c.ExternalID)
 	switch {
 	case errors.Is(err, atlar.ErrNotFound):
@@ -311,6 +320,9 @@ func (p *Pipeline) upsertVendor(ctx context.Context, api vendorAtlar, oj opJourn
 		return res, err
 	}
 	res.Status, res.CounterpartyID = VendorUnchanged, cur.ID
+	if ours {
+		res.Status = VendorCreated
+	}
 	if ops := atlar.CounterpartyPatch(*cur, want); len(ops) > 0 {
 		cur, err = p.patchVendor(ctx, api, cur, want, ops)
 		if errors.Is(err, atlar.ErrPreconditionFailed) {
@@ -321,7 +333,9 @@ func (p *Pipeline) upsertVendor(ctx context.Context, api vendorAtlar, oj opJourn
 		if err != nil {
 			return vendorRejected(res, "update", err)
 		}
-		res.Status = VendorUpdated
+		if !ours {
+			res.Status = VendorUpdated
+		}
 	}
 	if _, err := oj.UpdateOp(cpOpKey(c), func(op *state.Op, exists bool) error {
 		if !exists {
@@ -339,7 +353,10 @@ func (p *Pipeline) upsertVendor(ctx context.Context, api vendorAtlar, oj opJourn
 	if err != nil {
 		return vendorRejected(res, "new external account", err)
 	}
-	res.AccountID, res.Status = acct.ID, VendorUpdated
+	res.AccountID = acct.ID
+	if !ours {
+		res.Status = VendorUpdated
+	}
 	return res, nil
 }
 
