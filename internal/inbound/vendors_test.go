@@ -50,15 +50,19 @@ func (h *patchHook) PatchCounterparty(ctx context.Context, id, etag string, ops 
 
 // startVendors is world.start with a counterparties route "vendors" and
 // the Atlar client wrapped in a patchHook.
-func (w *world) startVendors() *patchHook {
+func (w *world) startVendors(cfg ...func(*atlar.Config)) *patchHook {
 	w.t.Helper()
 	require.NoError(w.t, w.lay.Ensure([]string{"vendors"}))
 	var err error
 	w.store, err = state.Open(w.lay.StateFile(), state.Options{Clock: w.clock})
 	require.NoError(w.t, err)
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	api, err := atlar.New(atlar.Config{BaseURL: w.url, AccessKey: "demo-key", Secret: "demo-secret", Clock: w.clock,
-		Timeout: 5 * time.Second, Logger: log.With("component", "atlar")})
+	c := atlar.Config{BaseURL: w.url, AccessKey: "demo-key", Secret: "demo-secret", Clock: w.clock,
+		Timeout: 5 * time.Second, Logger: log.With("component", "atlar")}
+	for _, f := range cfg {
+		f(&c)
+	}
+	api, err := atlar.New(c)
 	require.NoError(w.t, err)
 	hook := &patchHook{Client: api}
 	routes := append([]inbound.Route{{Name: "vendors", Format: inbound.FormatCSV, Kind: inbound.KindCounterparties, CSV: csvpay.DefaultProfile()}}, worldRoutes...)
