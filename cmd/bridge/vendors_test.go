@@ -126,3 +126,44 @@ func TestCLI_ValidateVendors(t *testing.T) {
 	assert.Contains(t, out+errOut, "INVALID")
 	assert.Regexp(t, `(?i)row 3.*party_type.*PERSON`, out+errOut)
 }
+
+// TestSFTP_VendorsRejectInBand: a vendors route with reject_in_band answers
+// a bad upload's close with the row and field, writes the error report
+// and a result CSV marking the rows rejected; a good upload is upserted.
+func TestSFTP_VendorsRejectInBand(t *testing.T) {
+	tb, signer, _ := sftpBridge(t, func(c *config.Config) {
+		extra, err := config.Parse(strings.NewReader("version = 1\n[atlar]\nbase_url = \"http://x\"\naccess_key = \"k\"\nsecret_env = \"X\"\n"+
+			"[storage]\nroot = "+fmt.Sprintf("%q", c.Storage.Root)+"\n"+vendorsRoute+"reject_in_band = true\n"), "vendors.toml")
+		require.NoError(t, err)
+		c.Routes = append(c.Routes, extra.Routes...)
+		c.SFTP.Users[0].Routes = append(c.SFTP.Users[0].Routes, "vendors")
+	})
+	c := sftpClient(t, tb.app.sftp.Addr().String(), signer)
+	upload := func(name, data string) error {
+		t.Helper()
+		w, err := c.Create("/inbox/vendors/" + name)
+		require.NoError(t, err)
+		_, err = w.Write([]byte(data))
+		require.NoError(t, err)
+		return w.Close()
+	}
+	err := upload("bad.csv", strings.Replace(vendorsFile, "INDIVIDUAL", "PERSON", 1))
+	require.Error(t, err, "the ERP's close sees the rejection")
+	assert.Contains(t, err.Error(), "party_type")
+	rejected := tb.waitFiles(10*time.Second, 1, state.Rejected)[0]
+	assert.Regexp(t, `(?i)row 3`, problemText(rejected))
+	result := string(tb.waitFile(10*time.Second, "outbox", "results", "bad.csv.result.csv"))
+	assert.Contains(t, result, "V-3,Jan de Vries,PERSON,NL91 ABNA 0417 1643 00,EUR,NL,,rejected,,,")
+	assert.Contains(t, result, "V-1,=Formula Trading GmbH,COMPANY,DE89 3704 0044 0532 0130 00,EUR,DE,ap@formula.example,rejected,,,file rejected\n", "the other rows say why they were not sent")
+	matches, err := filepath.Glob(tb.path("failed", "*", "*bad.csv.error.txt"))
+	require.NoError(t, err)
+	require.Len(t, matches, 1, "the error report beside the original")
+	for _, cp := range tb.fake.Counterparties() {
+		assert.NotEqual(t, "V-1", cp.Counterparty.ExternalID, "nothing of a rejected file reaches Atlar")
+	}
+
+	require.NoError(t, upload("good.csv", vendorsFile))
+	tb.waitFiles(20*time.Second, 1, state.Completed)
+	good := resultRows(t, tb.waitFile(10*time.Second, "outbox", "results", "good.csv.result.csv"))
+	assert.Equal(t, "created", good["V-3"][7])
+}
