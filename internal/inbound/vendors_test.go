@@ -195,3 +195,27 @@ func TestVendors_PreconditionFailed(t *testing.T) {
 		})
 	}
 }
+
+// TestVendors_AtlarRefusesOneRow: a row Atlar refuses (a legal name longer
+// than its 96 characters, which the CSV rules do not limit) is rejected
+// with Atlar's reason; the other rows are created and the file completes
+// with failures.
+func TestVendors_AtlarRefusesOneRow(t *testing.T) {
+	w := newWorld(t)
+	w.startVendors()
+	long := strings.Repeat("Lange Firmenbezeichnung ", 5)
+	f := w.dropVendors("vendors.csv", vendorsCSV(func(rows []string) {
+		rows[2] = strings.Replace(rows[2], "Jan de Vries", long, 1)
+	}))
+	require.Equal(t, state.Completed, f.State)
+	got := rowStatuses(f)
+	assert.Equal(t, map[string]string{"V-1": inbound.VendorCreated, "V-2": inbound.VendorCreated, "V-3": inbound.VendorRejected}, got)
+	assert.True(t, f.WithFailures(), "completed-with-failures")
+	for _, p := range f.Payments {
+		if p.ExternalID == "V-3" {
+			assert.Contains(t, p.Reason, "legalName")
+			assert.Empty(t, p.PaymentID)
+		}
+	}
+	assert.Equal(t, 2, w.fake.Stats().CounterpartiesCreated)
+}
