@@ -58,7 +58,7 @@ legacy_algorithms = []
 name = "demo"                        # password "demo"
 password_hash = "{{.PasswordHash}}"
 authorized_keys = []
-routes = ["payables", "sepa", "sepa-transfers"]
+routes = ["payables", "sepa", "sepa-transfers", "vendors"]
 allow_from = ["127.0.0.0/8", "::1/128"]
 # reports = ["statements"]           # outbox folders besides results it sees; default all
 accounts = []                        # IBANs/ids whose statements it sees; default all
@@ -90,6 +90,11 @@ format = "pain001"
 mode = "transfers"
 validate = "strict"
 results = ["pain002", "csv"]
+
+[[routes]]
+name = "vendors"                     # the vendor master → Atlar counterparties, upserted by external_id
+format = "csv"
+kind = "counterparties"              # result: <name>.result.csv only (status, counterparty_id, external_account_id, reason)
 
 [csv_profiles.erp-semicolon]         # an example legacy layout (unused by the routes above)
 delimiter = ";"

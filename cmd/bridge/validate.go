@@ -58,6 +58,9 @@ func cmdValidate(ctx context.Context, env *cmdEnv, args []string) error {
 		}
 		return &exitError{code: exitFailure}
 	}
+	if plan.Counterparties != nil {
+		return printCounterparties(w, *asJSON, pos[0], route, plan)
+	}
 	if *asJSON {
 		if plan.Instruction != nil {
 			return writeJSON(w, plan.Instruction)

@@ -114,6 +114,15 @@ func (p *Pipeline) validateWith(ctx context.Context, f *state.File, res Resolver
 			return false, fmt.Errorf("plan %s: journal batch: %w", f.ID, err)
 		}
 	}
+	if plan.Counterparties != nil {
+		body, err := json.Marshal(plan.Counterparties)
+		if err != nil {
+			return false, fmt.Errorf("plan %s: %w", f.ID, err)
+		}
+		if err := p.j.PutBlob(vendorsBlob(f.ID, f.Attempt), body); err != nil {
+			return false, fmt.Errorf("plan %s: journal counterparties: %w", f.ID, err)
+		}
+	}
 	note := fmt.Sprintf("valid: %d payments", len(plan.Payments))
 	_, err = p.j.Update(f.ID, note, func(f *state.File) error {
 		f.State = state.Validated

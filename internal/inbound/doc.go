@@ -98,6 +98,10 @@ always says where (place.go moves it; place is idempotent):
 	             reschedule, which backs a step off while Atlar is down
 	place.go     place (originals where the journal says), the error report,
 	             Recover
+	vendors.go   the counterparties route (kind = "counterparties"): rows
+	             journaled as Payments, upsert by externalId (create with a
+	             journaled Op key, JSON Patch with If-Match, 412 retried
+	             once), submitting → completed/failed without tracking
 	route.go     Route and its defaults; building one from the config
 
 # A CSV row's way to an Atlar payment

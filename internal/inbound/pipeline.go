@@ -211,6 +211,8 @@ type Pipeline struct {
 	claims keyedmutex.Mutex
 	// dupMu makes the duplicate check and entering Submitting atomic.
 	dupMu sync.Mutex
+	// vendorMu serialises the upserts of one counterparty (vendors.go).
+	vendorMu keyedmutex.Mutex
 	// noLease remembers the routes already warned about that the bridge
 	// cannot tell whether a writer still has their files open.
 	noLease sync.Map

@@ -13,6 +13,7 @@ import (
 	"github.com/atlarbridge/bridge/internal/csvpay"
 	"github.com/atlarbridge/bridge/internal/money"
 	"github.com/atlarbridge/bridge/internal/pain001"
+	"github.com/atlarbridge/bridge/internal/parties"
 	"github.com/atlarbridge/bridge/internal/payrun"
 	"github.com/atlarbridge/bridge/internal/state"
 )
@@ -32,6 +33,9 @@ type Plan struct {
 	BatchFirst []int
 	// Instruction is set in instruction mode.
 	Instruction *InstructionPlan
+	// Counterparties is set for a counterparties CSV (vendors.go): the
+	// rows, one Payments entry each.
+	Counterparties *parties.Set
 }
 
 // InstructionPlan is a pain.001 forwarded untouched.
@@ -87,6 +91,10 @@ func buildPlan(ctx context.Context, r *Route, in PlanInput, res Resolver) (*Plan
 	}
 	switch r.Format {
 	case FormatCSV:
+		if r.Kind == KindCounterparties {
+			plan, probs, err := vendorsPlan(r, in)
+			return plan, probs, nil, err
+		}
 		run, err := csvpay.Parse(in.Data, r.CSV, csvpay.Options{
 			Today: in.Today, SourceAccountID: r.SourceAccountID, Scheme: r.Scheme,
 		})

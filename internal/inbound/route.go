@@ -38,6 +38,9 @@ type Route struct {
 	// MaxXMLText caps a pain.001's text between two tags (0: the
 	// pain001 default); the CSV caps are in CSV.
 	MaxXMLText int64
+	// Kind is what a CSV route's rows are: payments (""), or
+	// KindCounterparties (vendors.go).
+	Kind string
 }
 
 func (r *Route) check() error {
@@ -66,6 +69,9 @@ func (r *Route) check() error {
 
 // mode is what the journal records for a file of this route.
 func (r *Route) mode() state.Mode {
+	if r.Format == FormatCSV && r.Kind == KindCounterparties {
+		return ModeCounterparties
+	}
 	if r.Format == FormatCSV {
 		return ModeTransfers
 	}
@@ -84,6 +90,7 @@ func RouteFromConfig(cfg *config.Config, r *config.Route) (Route, error) {
 		SourceAccountID: r.SourceAccountID, Scheme: r.Scheme, Treatment: r.Treatment, CSV: prof,
 		DedupeWindow: r.DedupeWindow.Duration, MaxFileSize: int64(r.MaxFileSize), RejectInBand: r.RejectInBand,
 		DoneMarker: r.DoneMarker, MaxXMLText: int64(cfg.Inbound.MaxXMLText),
+		Kind: csvKind(r.Kind),
 	}, nil
 }
 
@@ -101,4 +108,13 @@ func CSVProfile(cfg *config.Config, r *config.Route) (csvpay.Profile, error) {
 		DateFormat: p.DateFormat, Encoding: p.Encoding, Header: p.Header,
 		Quote: p.Quote, SkipRows: p.SkipRows, Columns: p.Columns,
 	})
+}
+
+// csvKind is the route's Kind for what config calls it; only the kinds
+// this package sends have their own ("" is payments).
+func csvKind(k string) string {
+	if k == config.KindCounterparties {
+		return KindCounterparties
+	}
+	return ""
 }

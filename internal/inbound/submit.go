@@ -30,6 +30,9 @@ func (p *Pipeline) submit(ctx context.Context, f *state.File) (bool, error) {
 	if f.Instruction != nil {
 		return p.submitInstruction(ctx, f)
 	}
+	if f.Mode == ModeCounterparties {
+		return p.submitVendors(ctx, f)
+	}
 	for i := range f.Batches {
 		b := f.Batches[i]
 		if b.ID != "" || b.Status == StatusRefused {

@@ -156,7 +156,11 @@ func (ob *Outbound) due(f *state.File) []string {
 	accepted := anyAccepted(f)
 	var want []string
 	want = append(want, KindAck)
+	if f.Mode == modeCounterparties {
+		want = counterpartiesDue(f)
+	}
 	switch {
+	case f.Mode == modeCounterparties:
 	case f.State == state.Submitted && f.Interim:
 		want = append(want, KindPending)
 	case f.State == state.Completed || (f.State == state.Failed && accepted):
