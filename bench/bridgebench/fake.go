@@ -31,7 +31,11 @@ type fake struct {
 
 func startFake(latency time.Duration) (*fake, error) {
 	f := &fake{
-		srv:     atlartest.New(atlartest.Options{SeedDays: 1}),
+		srv: atlartest.New(atlartest.Options{SeedDays: 1,
+			// Pages as big as the client asks (up to Atlar's 500), as Atlar
+			// serves them: the default of 2 is for catching paging bugs, and
+			// turned a poll of a 1,000-payment batch into 500 requests.
+			PageSize: 500}),
 		first:   map[string]time.Time{},
 		creates: map[string]int{},
 	}

@@ -10,6 +10,10 @@ import (
 
 const (
 	pageLimit = 100
+	// batchPageLimit is the page of a batch's results and payments,
+	// Atlar's maximum: a poll reads every open batch of a file, and a file
+	// of 50k payments at 100 a page took 500 requests a poll.
+	batchPageLimit = 500
 	// maxPages stops a listing whose server never says it is done.
 	maxPages = 10_000
 )

@@ -59,7 +59,7 @@ func TestClient_ListCreditTransfers(t *testing.T) {
 		q := r.URL.Query()
 		assert.Equal(t, transfersPath, r.URL.Path)
 		assert.Equal(t, "batch-1", q.Get("batchId"))
-		assert.Equal(t, "100", q.Get("limit"))
+		assert.Equal(t, "500", q.Get("limit"), "a batch is read in pages of Atlar's maximum")
 		if q.Get("token") == "" {
 			writeJSON(t, w, http.StatusOK, ListResponse[CreditTransfer]{
 				Items: []CreditTransfer{{ID: "p1", Status: "SENT"}}, NextToken: "n1", Limit: 100})

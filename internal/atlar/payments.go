@@ -67,7 +67,7 @@ func (c *Client) ListBatchResults(ctx context.Context, batchID string) ([]BatchR
 	if err != nil {
 		return nil, fmt.Errorf("atlar batch results: %w", err)
 	}
-	return listAll[BatchResult](ctx, c, batchesPath+"/"+seg+"/results", batchesPath+"/{id}/results", nil, pageLimit)
+	return listAll[BatchResult](ctx, c, batchesPath+"/"+seg+"/results", batchesPath+"/{id}/results", nil, batchPageLimit)
 }
 
 // ListCreditTransfers returns the payments of a batch, all pages.
@@ -76,7 +76,7 @@ func (c *Client) ListCreditTransfers(ctx context.Context, batchID string) ([]Cre
 		return nil, errors.New("atlar list transfers: empty batch id")
 	}
 	q := url.Values{"batchId": {batchID}}
-	return listAll[CreditTransfer](ctx, c, transfersPath, transfersPath, q, pageLimit)
+	return listAll[CreditTransfer](ctx, c, transfersPath, transfersPath, q, batchPageLimit)
 }
 
 // GetCreditTransfer reads a payment by Atlar id or "external:<id>". A

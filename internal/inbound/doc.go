@@ -278,8 +278,11 @@ the payments and batches its function changed, but it still copies and
 compares the file's payments in memory (a few ms per 10k payments), and
 writers share one bbolt transaction at a time (see package state). Keep
 the function given to Update short and free of I/O, and change only the
-File it is given: it may run more than once. Listings that need no
-payments ask for headers only (state.Filter.HeadersOnly).
+File it is given: it may run more than once. The hot steps — a batch's
+first try and Atlar id, submitted, a redate, a poll — use UpdateRows
+instead, which reads and writes only the rows they name, at the same
+cost for 1 payment or 100k. Listings that need no payments ask for
+headers only (state.Filter.HeadersOnly).
 
 One file, one worker. enqueue runs a file on one worker at a time; a change
 while it runs makes it run once more. Code outside the pipeline that

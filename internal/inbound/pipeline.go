@@ -50,6 +50,15 @@ type Journal interface {
 	// after a failure safe. fn runs inside the transaction: no I/O, no
 	// Journal calls.
 	Update(id, note string, fn func(f *state.File) error) (*state.File, error)
+	// UpdateRows is Update for a step that names the rows it touches
+	// (rows): fn gets the header (Payments and Batches nil, Listed set)
+	// and those rows to change in place, and only they and the header are
+	// read and written, so the step costs the same on a file of 100k
+	// payments as on one of one. It returns the header as written.
+	// Errors: as Update, plus state.ErrNotFound for a named row the file
+	// does not have, and a refusal to enter a sent state from another one
+	// (that needs Update). Same rules for fn.
+	UpdateRows(id, note string, rows state.Rows, fn func(f *state.File, pays []*state.Payment, batches []*state.Batch) error) (*state.File, error)
 	// List returns the records matching the filter, by id; with States set
 	// it reads the state index. Errors: a negative Limit; the journal.
 	List(f state.Filter) ([]*state.File, error)

@@ -46,8 +46,8 @@ func (p *Pipeline) redate(f *state.File, b state.Batch, req *atlar.CreateCreditT
 	key := redatedKeySuffix.ReplaceAllString(b.IdempotencyKey, "") + "-d" + strings.ReplaceAll(today, "-", "")
 	if key != b.IdempotencyKey {
 		note := fmt.Sprintf("batch %d/%d: payment dates from %s are in the past now; sending them for %s", b.Index+1, len(f.Batches), was, today)
-		if _, err := p.j.Update(f.ID, note, func(f *state.File) error {
-			f.Batches[b.Index].IdempotencyKey = key
+		if _, err := p.j.UpdateRows(f.ID, note, state.Rows{Batches: []int{b.Index}}, func(_ *state.File, _ []*state.Payment, bs []*state.Batch) error {
+			bs[0].IdempotencyKey = key
 			return nil
 		}); err != nil {
 			return b, fmt.Errorf("submit %s: %w", f.ID, err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,10 +42,8 @@ func (p *Pipeline) submit(ctx context.Context, f *state.File) (bool, error) {
 		fresh := b.FirstTry.IsZero()
 		if fresh {
 			var err error
-			f, err = p.j.Update(f.ID, "", func(f *state.File) error {
-				f.Batches[i].FirstTry = p.clock.Now().UTC()
-				return nil
-			})
+			at := p.clock.Now().UTC()
+			f, err = p.updateBatch(f, i, func(_ *state.File, b *state.Batch) { b.FirstTry = at })
 			if err != nil {
 				return false, fmt.Errorf("submit %s: %w", id, err)
 			}
@@ -61,13 +60,13 @@ func (p *Pipeline) submit(ctx context.Context, f *state.File) (bool, error) {
 			return false, p.retryLater(f, "submit batch", err)
 		}
 		note := fmt.Sprintf("batch %d/%d created at Atlar: %s (%s)", i+1, len(f.Batches), got.ID, got.Status)
-		f, err = p.j.Update(f.ID, "", func(f *state.File) error {
-			f.Batches[i].ID = got.ID
-			f.Batches[i].Status = got.Status
-			f.Batches[i].RequestID = got.RequestID
+		at := p.clock.Now().UTC()
+		f, err = p.updateBatch(f, i, func(f *state.File, b *state.Batch) {
+			b.ID = got.ID
+			b.Status = got.Status
+			b.RequestID = got.RequestID
 			f.PollFailures = 0
-			f.Steps = append(f.Steps, state.Step{At: p.clock.Now().UTC(), State: f.State, Note: note, RequestID: got.RequestID})
-			return nil
+			f.Steps = append(f.Steps, state.Step{At: at, State: f.State, Note: note, RequestID: got.RequestID})
 		})
 		if err != nil {
 			return false, fmt.Errorf("submit %s: %w", id, err)
@@ -139,6 +138,33 @@ func isDuplicateExternalID(ae *atlar.APIError) bool {
 		}
 	}
 	return false
+}
+
+// updateBatch journals a change to batch i of f through the row API — a
+// batch's first try or Atlar id is a hot path, once per batch, and must
+// not cost what the file's payments weigh (issue 13.1) — and returns f
+// as committed: the header written, f's payments, and f's batches with
+// set applied to batch i (this worker owns the file's batches while
+// submitting). set runs once per run of the write and once more on the
+// copy: it must be deterministic (take times from outside).
+func (p *Pipeline) updateBatch(f *state.File, i int, set func(f *state.File, b *state.Batch)) (*state.File, error) {
+	h, err := p.j.UpdateRows(f.ID, "", state.Rows{Batches: []int{i}}, func(f *state.File, _ []*state.Payment, bs []*state.Batch) error {
+		set(f, bs[0])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	batches := slices.Clone(f.Batches)
+	set(&state.File{}, &batches[i])
+	return withRows(h, f.Payments, batches), nil
+}
+
+// withRows completes a header UpdateRows returned with the rows the
+// caller holds.
+func withRows(h *state.File, pays []state.Payment, batches []state.Batch) *state.File {
+	h.Payments, h.Batches, h.Listed = pays, batches, nil
+	return h
 }
 
 // batchRefused records Atlar's final "no" to a batch: its payments are
@@ -225,7 +251,10 @@ func (p *Pipeline) submitted(f *state.File) (bool, error) {
 			err = p.j.Unindex(f.ID)
 		}
 	} else {
-		f, err = p.j.Update(f.ID, "submitted: Atlar accepted the file", func(f *state.File) error {
+		// Header only (submitting → submitted indexes nothing new): the
+		// row API, so that it costs the same for any number of payments.
+		var h *state.File
+		h, err = p.j.UpdateRows(f.ID, "submitted: Atlar accepted the file", state.Rows{}, func(f *state.File, _ []*state.Payment, _ []*state.Batch) error {
 			f.State = state.Submitted
 			f.SubmittedAt = now
 			f.NextPollAt = now.Add(p.opts.PollInterval)
@@ -233,6 +262,9 @@ func (p *Pipeline) submitted(f *state.File) (bool, error) {
 			f.Path = layout.ArchiveRel(f.ReceivedAt, f.ID, f.Name)
 			return nil
 		})
+		if err == nil {
+			f = withRows(h, f.Payments, f.Batches)
+		}
 	}
 	if err != nil {
 		return false, fmt.Errorf("submit %s: %w", id, err)

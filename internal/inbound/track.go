@@ -140,10 +140,27 @@ func (p *Pipeline) poll(ctx context.Context, f *state.File) (bool, error) {
 		problem = &state.Problem{Code: "NARR", Message: msg}
 		notes = append(notes, msg)
 	}
+	// Only the rows this poll changed are journaled (UpdateRows): a poll
+	// of a 100k-payment file costs what changed, not what the file holds.
+	var rows state.Rows
+	for k := range pays {
+		if pays[k] != f.Payments[k] {
+			rows.Payments = append(rows.Payments, k)
+		}
+	}
+	for k := range batches {
+		if batches[k] != f.Batches[k] {
+			rows.Batches = append(rows.Batches, k)
+		}
+	}
 	id := f.ID
-	f, err := p.j.Update(id, strings.Join(notes, "; "), func(f *state.File) error {
-		f.Batches = batches
-		f.Payments = pays
+	h, err := p.j.UpdateRows(id, strings.Join(notes, "; "), rows, func(f *state.File, ps []*state.Payment, bs []*state.Batch) error {
+		for j, k := range rows.Payments {
+			*ps[j] = pays[k]
+		}
+		for j, k := range rows.Batches {
+			*bs[j] = batches[k]
+		}
 		f.State = next
 		f.Interim = f.Interim || interim
 		f.PollFailures = 0
@@ -157,7 +174,7 @@ func (p *Pipeline) poll(ctx context.Context, f *state.File) (bool, error) {
 		return false, fmt.Errorf("poll %s: %w", id, err)
 	}
 	if next != state.Submitted {
-		p.logFinal(f)
+		p.logFinal(withRows(h, pays, batches))
 	}
 	return false, nil
 }

@@ -47,6 +47,11 @@ type Journal interface {
 	// call fails after the delivery was done, the next try finds the
 	// delivery done and only records it.
 	Update(id, note string, fn func(f *state.File) error) (*state.File, error)
+	// UpdateRows is Update for a step naming the rows it touches; outbound
+	// names none (an output written changes the header only), so the
+	// step does not read or copy a big file's payments. fn gets the header
+	// (Payments and Batches nil). Errors and rules for fn: as Update.
+	UpdateRows(id, note string, rows state.Rows, fn func(f *state.File, pays []*state.Payment, batches []*state.Batch) error) (*state.File, error)
 	// PutDelivery records d under d.Key, replacing what was there, and
 	// keeps it pending until put again with Done. Putting the same record
 	// twice is harmless. Errors: an empty key or path. Called with the

@@ -197,7 +197,7 @@ func (ob *Outbound) writeOutput(f *state.File, kind string) error {
 	if err != nil {
 		return err
 	}
-	_, err = ob.j.Update(f.ID, "wrote "+path, func(f *state.File) error {
+	_, err = ob.j.UpdateRows(f.ID, "wrote "+path, state.Rows{}, func(f *state.File, _ []*state.Payment, _ []*state.Batch) error {
 		if f.Outputs == nil {
 			f.Outputs = map[string]time.Time{}
 		}

@@ -226,6 +226,13 @@ func (j *failingPuts) Update(id, note string, fn func(f *state.File) error) (*st
 	return j.Store.Update(id, note, fn)
 }
 
+func (j *failingPuts) UpdateRows(id, note string, rows state.Rows, fn func(f *state.File, pays []*state.Payment, batches []*state.Batch) error) (*state.File, error) {
+	if j.failRecord && strings.HasPrefix(note, "wrote ") {
+		return nil, errDied
+	}
+	return j.Store.UpdateRows(id, note, rows, fn)
+}
+
 var errDied = errors.New("died")
 
 // failureReport is the results writer's error log line; group 1 is how

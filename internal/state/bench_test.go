@@ -62,17 +62,7 @@ func benchUpdate(b *testing.B, n, k int) {
 	s, err := Open(filepath.Join(b.TempDir(), "bridge.db"), Options{})
 	require.NoError(b, err)
 	defer s.Close(context.Background())
-	f := newFile("B", "payables")
-	f.State = Submitted
-	for i := range n {
-		f.Payments = append(f.Payments, Payment{Row: i + 2, ExternalID: fmt.Sprintf("E2E-%07d", i),
-			Amount: int64(100 + i), Currency: "EUR", PaymentID: fmt.Sprintf("pay-%07d", i), Status: "CREATED"})
-	}
-	for i := 0; i*1000 < n; i++ {
-		f.Batches = append(f.Batches, Batch{Index: i, ExternalID: fmt.Sprintf("B-%d", i), IdempotencyKey: fmt.Sprintf("k-%d", i),
-			First: i * 1000, Count: min(1000, n-i*1000), ID: fmt.Sprintf("batch-%d", i), Status: "CREATED"})
-	}
-	require.NoError(b, s.Create(f, "created"))
+	require.NoError(b, s.Create(benchFile(n), "created"))
 	statuses := []string{"APPROVED", "SENT"}
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
@@ -89,11 +79,64 @@ func benchUpdate(b *testing.B, n, k int) {
 	}
 }
 
+// benchFile is a submitted file of n payments in batches of 1,000.
+func benchFile(n int) *File {
+	f := newFile("B", "payables")
+	f.State = Submitted
+	for i := range n {
+		f.Payments = append(f.Payments, Payment{Row: i + 2, ExternalID: fmt.Sprintf("E2E-%07d", i),
+			Amount: int64(100 + i), Currency: "EUR", PaymentID: fmt.Sprintf("pay-%07d", i), Status: "CREATED"})
+	}
+	for i := 0; i*1000 < n; i++ {
+		f.Batches = append(f.Batches, Batch{Index: i, ExternalID: fmt.Sprintf("B-%d", i), IdempotencyKey: fmt.Sprintf("k-%d", i),
+			First: i * 1000, Count: min(1000, n-i*1000), ID: fmt.Sprintf("batch-%d", i), Status: "CREATED"})
+	}
+	return f
+}
+
 func BenchmarkUpdate_1(b *testing.B)    { benchUpdateSize(b, 1) }
 func BenchmarkUpdate_1k(b *testing.B)   { benchUpdateSize(b, 1000) }
 func BenchmarkUpdate_100k(b *testing.B) { benchUpdateSize(b, 100_000) }
 
 func BenchmarkUpdate_100kHeaderOnly(b *testing.B) { benchUpdate(b, 100_000, 0) }
+
+// benchUpdateRows is benchUpdate through UpdateRows, the hot paths' API
+// (a poll naming the payments it changed; k = 0: a batch's first try).
+func benchUpdateRows(b *testing.B, n, k int) {
+	s, err := Open(filepath.Join(b.TempDir(), "bridge.db"), Options{})
+	require.NoError(b, err)
+	defer s.Close(context.Background())
+	require.NoError(b, s.Create(benchFile(n), "created"))
+	statuses := []string{"APPROVED", "SENT"}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		var rows Rows
+		for j := range min(k, n) { // a row is named once
+			rows.Payments = append(rows.Payments, (i*k+j)%n)
+		}
+		if k == 0 {
+			rows.Batches = []int{i % ((n + 999) / 1000)}
+		}
+		_, err := s.UpdateRows("B", "", rows, func(f *File, pays []*Payment, batches []*Batch) error {
+			for _, p := range pays {
+				p.Status = statuses[i%2]
+			}
+			for _, bt := range batches {
+				bt.FirstTry = f.UpdatedAt
+			}
+			f.NextPollAt = f.UpdatedAt
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUpdateRows_1(b *testing.B)             { benchUpdateRows(b, 1, 3) }
+func BenchmarkUpdateRows_1k(b *testing.B)            { benchUpdateRows(b, 1000, 3) }
+func BenchmarkUpdateRows_100k(b *testing.B)          { benchUpdateRows(b, 100_000, 3) }
+func BenchmarkUpdateRows_100kBatchOnly(b *testing.B) { benchUpdateRows(b, 100_000, 0) }
 
 // BenchmarkMigrate measures the schema 1 → 2 migration of a journal of
 // 20,000 files of 10 payments each (records written as schema 1 did: the

@@ -29,7 +29,9 @@ func (s *Store) Check() ([]string, error) {
 	err := guard(s.path, func() error {
 		return s.db.View(func(tx *bolt.Tx) error {
 			for _, name := range allBuckets {
-				if tx.Bucket(name) == nil && !derived(name) {
+				// No ops bucket is no ops yet: a read-only open of a
+				// journal older than Ops (issue 16) has none.
+				if tx.Bucket(name) == nil && !derived(name) && !bytes.Equal(name, bucketOps) {
 					report("bucket %s is missing", name)
 				}
 			}

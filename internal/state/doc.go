@@ -18,7 +18,10 @@
 // file. Get and Update still see the whole File: Update compares what fn
 // left with what it read and writes only the rows that differ, from a
 // bounded cache of recent files' rows (a copy, not a decode, per step).
-// List with HeadersOnly reads no rows at all.
+// List with HeadersOnly reads no rows at all. UpdateRows (rows.go) is for
+// the hot steps: the caller names the rows it touches, and only those are
+// read, written and patched into the cache, so its cost does not grow
+// with the file.
 //
 // Schema. The schema bucket holds the journal's version (2 since the
 // split). A writable Open migrates a journal of version 1 in place, in

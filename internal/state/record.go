@@ -320,6 +320,10 @@ type cacheEntry struct {
 	rev      uint64
 	payments []Payment
 	batches  []Batch
+	// Rows changed by UpdateRows since payments and batches were
+	// taken (rows.go), by index; folded in by get.
+	payOver map[int]Payment
+	batOver map[int]Batch
 }
 
 // cacheRows bounds the payments the cache holds: ~270 bytes each, so
@@ -340,7 +344,26 @@ func (c *rowCache) get(id string, rev uint64) ([]Payment, []Batch, bool) {
 	if !ok || e.rev != rev {
 		return nil, nil, false
 	}
+	if len(e.payOver) > 0 || len(e.batOver) > 0 {
+		// Fold the overlay into fresh slices: the old ones may be held
+		// by readers as their pre-image.
+		e.payments, e.batches = overlay(e.payments, e.payOver), overlay(e.batches, e.batOver)
+		e.payOver, e.batOver = nil, nil
+		c.entries[id] = e
+	}
 	return e.payments, e.batches, true
+}
+
+// overlay is rows with the rows of over put in, a new slice if over has any.
+func overlay[T any](rows []T, over map[int]T) []T {
+	if len(over) == 0 {
+		return rows
+	}
+	out := slices.Clone(rows)
+	for i, r := range over {
+		out[i] = r
+	}
+	return out
 }
 
 // put keeps payments and batches (not copied: the caller gives them up) as
