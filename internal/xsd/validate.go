@@ -49,6 +49,12 @@ type Validator struct {
 	m  []*matcher
 	// lastMatch is, per pattern, the last value that matched it.
 	lastMatch [][]byte
+	// lastOK is, per simple type, the last element value that passed all
+	// of its checks: codes, currencies, BICs and dates repeat from one
+	// transaction to the next, and simple is a function of type and value.
+	lastOK [][]byte
+	// lineFn gives the line of a report from Token (see SetLine).
+	lineFn func() int
 	// info is, per type, what Start, Text and End look up.
 	info []typeInfo
 	// trans is, per sequence particle (typeInfo.transAt + pos) and whether
@@ -97,7 +103,8 @@ type vframe struct {
 // (valid until it returns).
 func New(s *Schema, report func(*Error)) *Validator {
 	m, info := s.compiled()
-	return &Validator{s: s, ns: s.Namespace, m: m, info: info, trans: make([]transition, 2*s.transitions), report: report, lastMatch: make([][]byte, len(m))}
+	return &Validator{s: s, ns: s.Namespace, m: m, info: info, trans: make([]transition, 2*s.transitions), report: report, lastMatch: make([][]byte, len(m)),
+		lastOK: make([][]byte, len(s.Simples))}
 }
 
 // inNS reports whether an element name's namespace is the schema's.
@@ -127,6 +134,12 @@ func (v *Validator) report1(line int, missing bool, child, attr, value, expected
 	v.Errors++
 	if v.report == nil {
 		return
+	}
+	if line == lazyLine {
+		line = 0
+		if v.lineFn != nil {
+			line = v.lineFn()
+		}
 	}
 	v.path = v.path[:0]
 	for _, f := range v.stack {
@@ -442,8 +455,13 @@ func (v *Validator) End(line int) {
 			if n := int32(len(val)); ti.textMax > -2 && n >= ti.textMin && (ti.textMax < 0 || n <= ti.textMax) {
 				break // Max35Text and the like: most values
 			}
+			if last := v.lastOK[ti.simple]; last != nil && string(last) == string(val) {
+				break
+			}
 			if exp, ok := v.simple(&v.s.Simples[ti.simple], val); !ok {
 				v.fail(line, false, "", string(val), exp)
+			} else if len(val) <= 64 {
+				v.lastOK[ti.simple] = append(v.lastOK[ti.simple][:0], val...)
 			}
 		case Sequence:
 			t := &v.s.Types[top.typ]
