@@ -201,6 +201,18 @@ func (v *Validator) push(name string, typ, index int) {
 // returns the child's type, Wildcard when it is not allowed (its content
 // is then not checked: one report per misplaced element).
 func (v *Validator) child(top *vframe, name xml.Name, line int) int {
+	if top.kind == Sequence {
+		// The transition cache first, from the small per-type info: a
+		// hit needs nothing of the Type (whose entries spread over many
+		// cache lines). A miss goes the long way below.
+		if ti := &v.info[top.typ]; top.pos < ti.nkids && v.inNS(name.Space) {
+			step := &v.trans[2*(int(ti.transAt)+int(top.pos))+int(min(top.count, 1))]
+			if step.name == name.Local && step.fromCount == top.count && step.fromAlt == top.alt && step.name != "" {
+				top.pos, top.count, top.alt = step.pos, step.count, step.alt
+				return int(step.typ)
+			}
+		}
+	}
 	t := &v.s.Types[top.typ]
 	switch t.Kind {
 	case Sequence:
