@@ -314,18 +314,18 @@ func (r *reader) token(tok xml.Token) bool {
 				return true
 			}
 		} else if r.val != nil {
-			r.val.Start(t.Name, t.Attr, r.line())
+			r.val.Token(xsd.StartToken, t.Name, t.Attr, nil)
 		}
 		r.text.Reset()
 		r.start(t)
 	case xml.EndElement:
-		if r.val != nil && r.val.Depth() > 0 {
-			r.val.End(r.line())
+		if r.val != nil {
+			r.val.Token(xsd.EndToken, xml.Name{}, nil, nil)
 		}
 		r.end()
 	case xml.CharData:
 		if r.val != nil {
-			r.val.Text(t, r.line())
+			r.val.Token(xsd.TextToken, xml.Name{}, nil, t)
 		}
 		r.text.Write(t)
 	case xml.Directive:
@@ -360,6 +360,7 @@ func (r *reader) root(t xml.StartElement) bool {
 	}
 	if r.strict && r.ver.schema != nil {
 		r.val = xsd.New(r.ver.schema, r.schemaProblem)
+		r.val.SetLine(r.line) // asked only on a violation
 		r.val.Start(t.Name, t.Attr, r.line())
 	}
 	return true
