@@ -45,21 +45,19 @@ func (r *reader) startSchema(root xml.StartElement) {
 }
 
 // validate passes a token to the schema rules: one call, the line asked
-// for only when a rule is broken. The token kinds are the validator's
-// (checked below), so there is no switch here; Token ignores the name
-// and text a kind does not use.
+// for (SetLine) only when a rule is broken.
 func (r *reader) validate(t *token) {
-	r.val.Token(xsd.TokenKind(t.kind), t.start.Name, t.start.Attr, t.text)
+	switch t.kind {
+	case startToken:
+		r.val.Start(t.start.Name, t.start.Attr, xsd.LineLater)
+	case endToken:
+		if r.val.Depth() > 0 {
+			r.val.End(xsd.LineLater)
+		}
+	case textToken:
+		r.val.Text(t.text, xsd.LineLater)
+	}
 }
-
-// The reader's token kinds equal the validator's: a constant index out of
-// range does not compile.
-var (
-	_ = [1]int{}[startToken-tokenKind(xsd.StartToken)]
-	_ = [1]int{}[endToken-tokenKind(xsd.EndToken)]
-	_ = [1]int{}[textToken-tokenKind(xsd.TextToken)]
-	_ = [1]int{}[otherToken]
-)
 
 // schemaProblem records a violation of the schema rules.
 func (r *reader) schemaProblem(e *xsd.Error) {

@@ -20,6 +20,11 @@ const (
 // function for it, only when there is a violation to report.
 const lazyLine = math.MinInt
 
+// LineLater, given as the line to Start, Text or End, makes a report ask
+// SetLine's function instead: for a reader that dispatches on the token
+// kind itself and wants no second switch nor a position per token.
+const LineLater = lazyLine
+
 // SetLine gives Token the reader's position: line is called only when a
 // violation is reported (the reader has not moved on by then), so the
 // common, valid token costs no position bookkeeping.
@@ -39,10 +44,6 @@ func (v *Validator) Token(kind TokenKind, name xml.Name, attrs []xml.Attr, text 
 			v.End(lazyLine)
 		}
 	case TextToken:
-		if len(v.stack) > 0 && v.stack[len(v.stack)-1].kind != Simple && isIndent(text) {
-			// Indentation between elements: most text tokens of a file.
-			return
-		}
 		v.Text(text, lazyLine)
 	}
 }
