@@ -314,18 +314,18 @@ func (r *reader) token(tok xml.Token) bool {
 				return true
 			}
 		} else if r.val != nil {
-			r.val.Token(xsd.StartToken, t.Name, t.Attr, nil)
+			r.val.Start(t.Name, t.Attr, xsd.LineLater)
 		}
 		r.text.Reset()
 		r.start(t)
 	case xml.EndElement:
-		if r.val != nil {
-			r.val.Token(xsd.EndToken, xml.Name{}, nil, nil)
+		if r.val != nil && r.val.Depth() > 0 {
+			r.val.End(xsd.LineLater)
 		}
 		r.end()
 	case xml.CharData:
 		if r.val != nil {
-			r.val.Token(xsd.TextToken, xml.Name{}, nil, t)
+			r.val.Text(t, xsd.LineLater)
 		}
 		r.text.Write(t)
 	case xml.Directive:
