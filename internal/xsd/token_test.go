@@ -139,8 +139,9 @@ func randomDoc(rnd *rand.Rand, n int) []tok {
 	return append(doc, tok{kind: TextToken, text: "\n"}, tok{kind: EndToken}, tok{kind: EndToken})
 }
 
-// Token reports exactly what Start, Text and End report, at the same
-// lines, for valid and broken documents alike.
+// Token, and Start/Text/End given LineLater, report exactly what
+// Start, Text and End given the line report, at the same lines, for valid
+// and broken documents alike.
 func TestValidator_TokenMatchesStartTextEnd(t *testing.T) {
 	s := tokenSchema()
 	record := func(got *[]string) func(*Error) {
@@ -155,11 +156,13 @@ func TestValidator_TokenMatchesStartTextEnd(t *testing.T) {
 	reported := 0
 	for seed := range uint64(200) {
 		doc := randomDoc(rand.New(rand.NewPCG(seed, 15)), 1+int(seed%7))
-		var want, got []string
+		var want, got, later []string
 		slow := New(s, record(&want))
 		fast := New(s, record(&got))
+		late := New(s, record(&later))
 		line := 0
 		fast.SetLine(func() int { return line })
+		late.SetLine(func() int { return line })
 		for i, tk := range doc {
 			line = 10 + i
 			name := xml.Name{Space: "urn:t", Local: tk.name}
@@ -167,17 +170,22 @@ func TestValidator_TokenMatchesStartTextEnd(t *testing.T) {
 			case i == 0:
 				slow.Start(name, tk.attrs, line)
 				fast.Start(name, tk.attrs, line)
+				late.Start(name, tk.attrs, line)
 				continue
 			case tk.kind == StartToken:
 				slow.Start(name, tk.attrs, line)
+				late.Start(name, tk.attrs, LineLater)
 			case tk.kind == TextToken:
 				slow.Text([]byte(tk.text), line)
+				late.Text([]byte(tk.text), LineLater)
 			case slow.Depth() > 0:
 				slow.End(line)
+				late.End(LineLater)
 			}
 			fast.Token(tk.kind, name, tk.attrs, []byte(tk.text))
 		}
 		require.Equal(t, want, got, "seed %d", seed)
+		require.Equal(t, want, later, "seed %d", seed)
 		require.Equal(t, slow.Errors, fast.Errors)
 		reported += len(got)
 	}
