@@ -40,20 +40,22 @@ func (r *reader) startSchema(root xml.StartElement) {
 		return
 	}
 	r.val = xsd.New(r.schema.rules, r.schemaProblem)
+	r.val.SetLine(r.line)
 	r.val.Start(root.Name, root.Attr, r.line())
 }
 
-// validate passes a token to the schema rules.
+// validate passes a token to the schema rules: one call, the line asked
+// for (SetLine) only when a rule is broken.
 func (r *reader) validate(t *token) {
 	switch t.kind {
 	case startToken:
-		r.val.Start(t.start.Name, t.start.Attr, r.line())
+		r.val.Start(t.start.Name, t.start.Attr, xsd.LineLater)
 	case endToken:
 		if r.val.Depth() > 0 {
-			r.val.End(r.line())
+			r.val.End(xsd.LineLater)
 		}
 	case textToken:
-		r.val.Text(t.text, r.line())
+		r.val.Text(t.text, xsd.LineLater)
 	}
 }
 

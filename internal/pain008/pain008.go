@@ -538,6 +538,7 @@ func (r *reader) root(t xml.StartElement) bool {
 	}
 	if r.strict && r.ver.schema != nil {
 		r.val = xsd.New(r.ver.schema, r.schemaProblem)
+		r.val.SetLine(r.line) // asked only on a violation
 		r.val.Start(t.Name, t.Attr, r.line())
 	}
 	return true

@@ -63,6 +63,8 @@ type typeInfo struct {
 	// transAt is where the type's particles start in a Validator's
 	// transition cache (Sequence).
 	transAt int32
+	// nkids is the number of particles (Sequence).
+	nkids int32
 	// reqBefore[i] is the number of required particles before Children[i]
 	// (Sequence): whether the particles an element skips were all
 	// optional is one subtraction.
@@ -85,7 +87,7 @@ func (s *Schema) compiled() ([]*matcher, []typeInfo) {
 			info[i] = typeInfo{kind: t.Kind, hasAttrs: len(t.Attrs) > 0, simple: int32(t.Simple), lastReq: -1,
 				reqBefore: make([]int32, len(t.Children)+1)}
 			if t.Kind == Sequence {
-				info[i].transAt = int32(trans)
+				info[i].transAt, info[i].nkids = int32(trans), int32(len(t.Children))
 				trans += len(t.Children)
 			}
 			info[i].textMax = -2

@@ -49,6 +49,12 @@ type Validator struct {
 	m  []*matcher
 	// lastMatch is, per pattern, the last value that matched it.
 	lastMatch [][]byte
+	// lastOK is, per simple type, the last element value that passed all
+	// of its checks: codes, currencies, BICs and dates repeat from one
+	// transaction to the next, and simple is a function of type and value.
+	lastOK [][]byte
+	// lineFn gives the line of a report from Token (see SetLine).
+	lineFn func() int
 	// info is, per type, what Start, Text and End look up.
 	info []typeInfo
 	// trans is, per sequence particle (typeInfo.transAt + pos) and whether
@@ -97,7 +103,8 @@ type vframe struct {
 // (valid until it returns).
 func New(s *Schema, report func(*Error)) *Validator {
 	m, info := s.compiled()
-	return &Validator{s: s, ns: s.Namespace, m: m, info: info, trans: make([]transition, 2*s.transitions), report: report, lastMatch: make([][]byte, len(m))}
+	return &Validator{s: s, ns: s.Namespace, m: m, info: info, trans: make([]transition, 2*s.transitions), report: report, lastMatch: make([][]byte, len(m)),
+		lastOK: make([][]byte, len(s.Simples))}
 }
 
 // inNS reports whether an element name's namespace is the schema's.
@@ -127,6 +134,12 @@ func (v *Validator) report1(line int, missing bool, child, attr, value, expected
 	v.Errors++
 	if v.report == nil {
 		return
+	}
+	if line == lazyLine {
+		line = 0
+		if v.lineFn != nil {
+			line = v.lineFn()
+		}
 	}
 	v.path = v.path[:0]
 	for _, f := range v.stack {
@@ -188,6 +201,18 @@ func (v *Validator) push(name string, typ, index int) {
 // returns the child's type, Wildcard when it is not allowed (its content
 // is then not checked: one report per misplaced element).
 func (v *Validator) child(top *vframe, name xml.Name, line int) int {
+	if top.kind == Sequence {
+		// The transition cache first, from the small per-type info: a
+		// hit needs nothing of the Type (whose entries spread over many
+		// cache lines). A miss goes the long way below.
+		if ti := &v.info[top.typ]; top.pos < ti.nkids && v.inNS(name.Space) {
+			step := &v.trans[2*(int(ti.transAt)+int(top.pos))+int(min(top.count, 1))]
+			if step.name == name.Local && step.fromCount == top.count && step.fromAlt == top.alt && step.name != "" {
+				top.pos, top.count, top.alt = step.pos, step.count, step.alt
+				return int(step.typ)
+			}
+		}
+	}
 	t := &v.s.Types[top.typ]
 	switch t.Kind {
 	case Sequence:
@@ -416,7 +441,9 @@ func (v *Validator) Text(b []byte, line int) {
 		v.text = append(v.text, b...)
 		return
 	}
-	if top.textBad {
+	if top.textBad || isIndent(b) {
+		// Indentation between elements, most text tokens of a file: one
+		// memory compare instead of the loop.
 		return
 	}
 	for _, c := range b {
@@ -442,8 +469,13 @@ func (v *Validator) End(line int) {
 			if n := int32(len(val)); ti.textMax > -2 && n >= ti.textMin && (ti.textMax < 0 || n <= ti.textMax) {
 				break // Max35Text and the like: most values
 			}
+			if last := v.lastOK[ti.simple]; last != nil && string(last) == string(val) {
+				break
+			}
 			if exp, ok := v.simple(&v.s.Simples[ti.simple], val); !ok {
 				v.fail(line, false, "", string(val), exp)
+			} else if len(val) <= 64 {
+				v.lastOK[ti.simple] = append(v.lastOK[ti.simple][:0], val...)
 			}
 		case Sequence:
 			t := &v.s.Types[top.typ]
