@@ -13,9 +13,22 @@ import (
 const (
 	FormatCSV     = state.FormatCSV
 	FormatPain001 = state.FormatPain001
+	// FormatPain008 is a pain.008 collections file (direct debits).
+	FormatPain008 = state.Format("pain008")
 
 	ModeInstruction = state.ModeInstruction
 	ModeTransfers   = state.ModeTransfers
+	// ModeCollections is a file of direct debits (pain.008, or a CSV of
+	// kind direct_debits): counterparties, mandates and direct debits
+	// created one collection at a time (collect_submit.go).
+	ModeCollections = state.Mode("collections")
+)
+
+// Kinds of CSV routes: what a row is.
+const (
+	KindPayments       = "payments"
+	KindDirectDebits   = "direct_debits"
+	KindCounterparties = "counterparties"
 )
 
 // Route is one inbox folder and what its files become.
@@ -38,13 +51,29 @@ type Route struct {
 	// MaxXMLText caps a pain.001's text between two tags (0: the
 	// pain001 default); the CSV caps are in CSV.
 	MaxXMLText int64
+	// Kind is what a CSV route's rows are: KindPayments ("" too),
+	// KindDirectDebits or KindCounterparties. A pain008 route is always
+	// direct debits.
+	Kind string
+	// CreditorID is the SEPA creditor identifier a direct-debit CSV
+	// collects under when it has no creditor_id column.
+	CreditorID string
+	// CreditorAccountID is the Atlar account a direct-debit CSV collects
+	// into when a row names neither destination_account_id nor
+	// creditor_iban.
+	CreditorAccountID string
+}
+
+// collects reports whether the route's files are collections.
+func (r *Route) collects() bool {
+	return r.Format == FormatPain008 || (r.Format == FormatCSV && r.Kind == KindDirectDebits)
 }
 
 func (r *Route) check() error {
 	switch {
 	case r.Name == "":
 		return fmt.Errorf("inbound: route without a name")
-	case r.Format != FormatCSV && r.Format != FormatPain001:
+	case r.Format != FormatCSV && r.Format != FormatPain001 && r.Format != FormatPain008:
 		return fmt.Errorf("inbound: route %s: unknown format %q", r.Name, r.Format)
 	case r.Format == FormatPain001 && r.Mode != ModeInstruction && r.Mode != ModeTransfers:
 		return fmt.Errorf("inbound: route %s: unknown mode %q", r.Name, r.Mode)
@@ -66,6 +95,9 @@ func (r *Route) check() error {
 
 // mode is what the journal records for a file of this route.
 func (r *Route) mode() state.Mode {
+	if r.collects() {
+		return ModeCollections
+	}
 	if r.Format == FormatCSV {
 		return ModeTransfers
 	}
@@ -84,6 +116,7 @@ func RouteFromConfig(cfg *config.Config, r *config.Route) (Route, error) {
 		SourceAccountID: r.SourceAccountID, Scheme: r.Scheme, Treatment: r.Treatment, CSV: prof,
 		DedupeWindow: r.DedupeWindow.Duration, MaxFileSize: int64(r.MaxFileSize), RejectInBand: r.RejectInBand,
 		DoneMarker: r.DoneMarker, MaxXMLText: int64(cfg.Inbound.MaxXMLText),
+		Kind: r.Kind, CreditorID: r.CreditorID, CreditorAccountID: r.CreditorAccountID,
 	}, nil
 }
 
