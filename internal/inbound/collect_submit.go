@@ -84,7 +84,8 @@ func (p *Pipeline) submitCollections(ctx context.Context, f *state.File) (bool, 
 		}
 	}
 	note := fmt.Sprintf("%d of %d direct debits created at Atlar", created, len(out))
-	f, err = p.j.Update(f.ID, note, func(f *state.File) error {
+	id := f.ID
+	f, err = p.j.Update(id, note, func(f *state.File) error {
 		for k := range f.Payments {
 			if k >= len(out) {
 				break
@@ -99,7 +100,7 @@ func (p *Pipeline) submitCollections(ctx context.Context, f *state.File) (bool, 
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("submit %s: %w", f.ID, err)
+		return false, fmt.Errorf("submit %s: %w", id, err)
 	}
 	p.log.Info("direct debits created", "file_id", f.ID, "created", created, "collections", len(out))
 	return p.submitted(f)
