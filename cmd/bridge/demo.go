@@ -91,6 +91,20 @@ mode = "transfers"
 validate = "strict"
 results = ["pain002", "csv"]
 
+[[routes]]
+name = "collections"                 # pain.008 → debtors, mandates, direct debits
+format = "pain008"
+validate = "strict"
+results = ["pain002"]
+
+[[routes]]
+name = "debits"                      # direct-debit CSV → debtors, mandates, direct debits
+format = "csv"
+kind = "direct_debits"
+creditor_id = "DE98ZZZ09999999999"
+creditor_account_id = "{{.EURAccountID}}"
+results = ["pain002", "csv"]
+
 [csv_profiles.erp-semicolon]         # an example legacy layout (unused by the routes above)
 delimiter = ";"
 decimal = ","
@@ -245,6 +259,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error
 	if err := demoConfig.Execute(&b, map[string]string{
 		"AtlarURL": atlarURL, "AccessKey": "demo-key", "SFTPListen": o.SFTPListen, "HTTPListen": o.HTTPListen,
 		"PasswordHash": hash, "ConnectionID": atlartest.SeedConnectionID,
+		"EURAccountID": atlartest.SeedEURAccountID,
 	}); err != nil {
 		return err
 	}

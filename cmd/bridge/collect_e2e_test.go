@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDemo_Collections drops a corrected pain.008 into the demo's
+// collections inbox: an ack, the debtors' mandates and direct debits at the
+// sandbox, a per-transaction pain.002 naming the pain.008, and the
+// collections (EndToEndId) in the next camt.053.
+func TestDemo_Collections(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan demoInfo, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- runDemo(ctx, io.Discard, io.Discard, demoOptions{
+			Dir: dir, SFTPListen: "127.0.0.1:0", Ready: func(i demoInfo) { ready <- i },
+		})
+	}()
+	var info demoInfo
+	select {
+	case info = <-ready:
+	case err := <-done:
+		t.Fatalf("demo stopped: %v", err)
+	case <-time.After(120 * time.Second):
+		t.Fatal("demo did not start")
+	}
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	data, err := os.ReadFile(filepath.Join("..", "..", "internal", "pain008", "testdata", "corrected", "nl-ing-voorbeeld.pain.008.001.02.xml"))
+	require.NoError(t, err)
+	// The sample's date is long past and its creditor account is not the
+	// sandbox's: collect into the seeded EUR account the day after tomorrow.
+	date := time.Now().AddDate(0, 0, 2).Format(time.DateOnly)
+	s := regexp.MustCompile(`<ReqdColltnDt>[^<]*</ReqdColltnDt>`).ReplaceAllString(string(data), "<ReqdColltnDt>"+date+"</ReqdColltnDt>")
+	s = regexp.MustCompile(`(?s)(<CdtrAcct>\s*<Id>\s*<IBAN>)[^<]*(</IBAN>)`).ReplaceAllString(s, "${1}"+atlartest.SeedEURIBAN+"${2}")
+	root := filepath.Join(dir, "data")
+	require.NoError(t, os.WriteFile(filepath.Join(root, "inbox", "collections", "lastschrift.xml"), []byte(s), 0o644))
+
+	results := filepath.Join(root, "outbox", "results")
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(filepath.Join(results, "lastschrift.xml.ack.xml"))
+		return err == nil
+	}, 20*time.Second, 20*time.Millisecond, "ack")
+	ack, err := os.ReadFile(filepath.Join(results, "lastschrift.xml.ack.xml"))
+	require.NoError(t, err)
+	require.Contains(t, string(ack), "<GrpSts>ACTC</GrpSts>", "ack:\n%s", ack)
+	require.Eventually(t, func() bool { return len(info.Fake.DirectDebits()) == 1 }, 20*time.Second, 20*time.Millisecond, "direct debits")
+	require.NotEmpty(t, info.Fake.Mandates())
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(filepath.Join(results, "lastschrift.xml.result.xml"))
+		return err == nil
+	}, 30*time.Second, 20*time.Millisecond, "result pain.002")
+	res, err := os.ReadFile(filepath.Join(results, "lastschrift.xml.result.xml"))
+	require.NoError(t, err)
+	require.Contains(t, string(res), "<OrgnlMsgNmId>pain.008.001.02</OrgnlMsgNmId>")
+	require.Contains(t, string(res), "<OrgnlEndToEndId>E2EID001</OrgnlEndToEndId>")
+	require.Eventually(t, func() bool {
+		ids := statementEndToEndIDs(t, filepath.Join(root, "outbox", "statements"))
+		return contains(ids, "E2EID001")
+	}, 30*time.Second, 50*time.Millisecond, "the collection in a camt.053")
+}
