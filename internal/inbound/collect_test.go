@@ -11,13 +11,17 @@ import (
 
 	"github.com/atlarbridge/bridge/internal/atlar"
 	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
+	"github.com/atlarbridge/bridge/internal/csvpay"
 	"github.com/atlarbridge/bridge/internal/inbound"
 	"github.com/atlarbridge/bridge/internal/state"
 	"github.com/stretchr/testify/require"
 )
 
 func init() {
-	worldRoutes = append(worldRoutes, inbound.Route{Name: "collections", Format: inbound.FormatPain008})
+	worldRoutes = append(worldRoutes,
+		inbound.Route{Name: "collections", Format: inbound.FormatPain008},
+		inbound.Route{Name: "debits", Format: inbound.FormatCSV, Kind: inbound.KindDirectDebits, CSV: csvpay.DefaultProfile(),
+			CreditorID: "DE98ZZZ09999999999", CreditorAccountID: atlartest.SeedEURAccountID})
 }
 
 // collectionsFile is a corrected public pain.008 sample (pain008's
@@ -35,7 +39,7 @@ func collectionsFile(t *testing.T, name string) []byte {
 
 func (w *world) collectionsReady() {
 	w.t.Helper()
-	require.NoError(w.t, w.lay.Ensure([]string{"collections"}))
+	require.NoError(w.t, w.lay.Ensure([]string{"collections", "debits"}))
 }
 
 // A corrected pain.008 becomes, at the fake, one counterparty and
@@ -211,4 +215,57 @@ func TestCollections_ExactlyOnceUnderFaults(t *testing.T) {
 	require.True(t, w.pump(5*time.Second, time.Hour, done), "both completed\n%s", w.logs)
 	w.noDuplicates(a, b)
 	require.NotZero(t, w.fake.Stats().LostResponses, "responses were lost")
+}
+
+const debitsCSV = `external_id,amount,currency,collection_date,debtor_name,debtor_iban,debtor_bic,mandate_reference,mandate_signature_date,scheme,reference
+DD-1,1234.50,EUR,2026-03-12,Müller GmbH,DE02120300000000202051,BYLADEM1001,M-1,2024-01-15,SDD_B2B,Invoice 1
+DD-2,12.00,EUR,2026-03-12,Jane Doe,DE21500500009876543210,,M-2,2024-02-01,SDD_CORE,Invoice 2 REJECT
+DD-3,7.00,EUR,2026-03-12,Jane Doe,DE21500500009876543210,,M-2,2024-02-01,SDD_CORE,Invoice 3
+`
+
+// A direct-debit CSV collects into the route's creditor_account_id under
+// its creditor_id: two debtors, two mandates, three direct debits; the
+// debit Atlar's bank rejects ends REJECTED, the file completes with it.
+func TestCollections_DirectDebitCSV(t *testing.T) {
+	w := newWorld(t)
+	w.collectionsReady()
+	w.start(worldOptions{})
+	cps0 := len(w.fake.Counterparties())
+	id := w.drop("debits", "debits.csv", []byte(debitsCSV))
+	require.True(t, w.pump(time.Second, 10*time.Minute, w.inState(id, state.Completed)), "completed\n%s", w.logs)
+	require.Len(t, w.fake.Counterparties(), cps0+2)
+	require.Len(t, w.fake.Mandates(), 2)
+	for _, m := range w.fake.Mandates() {
+		require.Equal(t, "DE98ZZZ09999999999", m.Mandate.CreditorReference)
+	}
+	dds := w.fake.DirectDebits()
+	require.Len(t, dds, 3)
+	for _, d := range dds {
+		require.Equal(t, atlartest.SeedEURAccountID, d.DirectDebit.Destination.ID)
+	}
+	got := map[string]string{}
+	for _, p := range w.file(id).Payments {
+		got[p.ExternalID] = p.Status
+	}
+	require.Equal(t, map[string]string{"DD-1": "EXECUTED", "DD-2": "REJECTED", "DD-3": "EXECUTED"}, got)
+	w.noDuplicates(id)
+}
+
+// A collection into an account Atlar does not know rejects the whole
+// file, naming the row and the IBAN; nothing is sent.
+func TestCollections_UnknownCreditorAccountRejected(t *testing.T) {
+	w := newWorld(t)
+	w.collectionsReady()
+	w.start(worldOptions{})
+	data := collectionsFile(t, "nl-ing-voorbeeld.pain.008.001.02.xml")
+	data = []byte(strings.ReplaceAll(string(data), atlartest.SeedEURIBAN, "NL91ABNA0417164300"))
+	id := w.drop("collections", "c.xml", data)
+	w.waitReal(w.inState(id, state.Rejected), "rejected")
+	p := w.file(id).Problems
+	require.NotEmpty(t, p)
+	require.Equal(t, 1, p[0].Row)
+	require.Contains(t, p[0].Message, "NL91ABNA0417164300")
+	require.Contains(t, p[0].Message, "CdtrAcct")
+	require.Empty(t, w.fake.DirectDebits())
+	require.Len(t, w.fake.Mandates(), 0)
 }
