@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/atlarbridge/bridge/internal/atlar/atlartest"
+	"github.com/atlarbridge/bridge/internal/sharedtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -71,4 +72,29 @@ func TestDemo_Collections(t *testing.T) {
 		ids := statementEndToEndIDs(t, filepath.Join(root, "outbox", "statements"))
 		return contains(ids, "E2EID001")
 	}, 30*time.Second, 50*time.Millisecond, "the collection in a camt.053")
+}
+
+// bridge validate reads a pain.008 (told by its namespace) and lists what
+// it would create; the public sample as published is INVALID naming the
+// creditor identifier.
+func TestCLI_ValidatePain008(t *testing.T) {
+	dir, repo := t.TempDir(), sharedtest.RepoRoot(t)
+	t.Chdir(dir)
+	data, err := os.ReadFile(filepath.Join(repo, "internal", "pain008", "testdata", "corrected", "nl-ing-voorbeeld.pain.008.001.02.xml"))
+	require.NoError(t, err)
+	date := time.Now().AddDate(0, 0, 2).Format(time.DateOnly)
+	good := filepath.Join(dir, "good.xml")
+	require.NoError(t, os.WriteFile(good, regexp.MustCompile(`<ReqdColltnDt>[^<]*</ReqdColltnDt>`).ReplaceAll(data, []byte("<ReqdColltnDt>"+date+"</ReqdColltnDt>")), 0o600))
+	out, errOut, code := runCLI(t, "validate", good)
+	require.Equal(t, 0, code, errOut+out)
+	require.Contains(t, out, "VALID")
+	require.Contains(t, out, "1 collection(s)")
+	require.Contains(t, out, "E2EID001")
+	require.Contains(t, out, "MANDAATIDNR001")
+
+	public := filepath.Join(repo, "..", "shared", "iso20022", "samples", "pain008", "nl-ing-voorbeeld.pain.008.001.02.xml")
+	out, _, code = runCLI(t, "validate", public)
+	require.Equal(t, 1, code)
+	require.Contains(t, out, "INVALID")
+	require.Contains(t, out, "CdtrSchmeId")
 }
