@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,25 @@ func TestDemo_Collections(t *testing.T) {
 		ids := statementEndToEndIDs(t, filepath.Join(root, "outbox", "statements"))
 		return contains(ids, "E2EID001")
 	}, 30*time.Second, 50*time.Millisecond, "the collection in a camt.053")
+
+	// The README's walk-through: the example direct-debit CSV gives a
+	// result CSV with each row's status and direct debit id.
+	csvData, err := os.ReadFile(filepath.Join("..", "..", "examples", "debits.csv"))
+	require.NoError(t, err)
+	csvData = []byte(strings.ReplaceAll(string(csvData), "2099-01-15", date)) // as the README's sed does
+	require.NoError(t, os.WriteFile(filepath.Join(root, "inbox", "debits", "debits.csv"), csvData, 0o644))
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(filepath.Join(results, "debits.csv.result.csv"))
+		return err == nil
+	}, 30*time.Second, 20*time.Millisecond, "debits result csv")
+	out, err := os.ReadFile(filepath.Join(results, "debits.csv.result.csv"))
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 3, "%s", out)
+	require.True(t, strings.HasSuffix(lines[0], ",status,atlar_direct_debit_id,atlar_mandate_id,reason"), lines[0])
+	for _, l := range lines[1:] {
+		require.Contains(t, l, ",EXECUTED,", l)
+	}
 }
 
 // bridge validate reads a pain.008 (told by its namespace) and lists what
