@@ -269,3 +269,42 @@ func TestCollections_UnknownCreditorAccountRejected(t *testing.T) {
 	require.Empty(t, w.fake.DirectDebits())
 	require.Len(t, w.fake.Mandates(), 0)
 }
+
+// An amendment that renames the mandate (OrgnlMndtId) creates the amended
+// mandate and cancels the original before the collection: afterwards one
+// usable mandate for the debtor, the original CANCELLED, and the second
+// collection made under the new one.
+func TestCollections_AmendmentCancelsOriginal(t *testing.T) {
+	w := newWorld(t)
+	w.collectionsReady()
+	w.start(worldOptions{})
+	first := collectionsFile(t, "nl-ing-voorbeeld.pain.008.001.02.xml")
+	a := w.drop("collections", "a.xml", first)
+	w.waitReal(w.inState(a, state.Submitted), "first submitted")
+	amended := strings.NewReplacer(
+		"<MndtId>MANDAATIDNR001</MndtId>", "<MndtId>MANDAATIDNR002</MndtId>",
+		"<AmdmntInd>false</AmdmntInd>", "<AmdmntInd>true</AmdmntInd><AmdmntInfDtls><OrgnlMndtId>MANDAATIDNR001</OrgnlMndtId></AmdmntInfDtls>",
+	).Replace(string(first))
+	amended = regexp.MustCompile(`<(MsgId|EndToEndId|PmtInfId)>([^<]*)<`).ReplaceAllString(amended, "<$1>$2-AMD<")
+	require.Contains(t, amended, "OrgnlMndtId")
+	b := w.drop("collections", "b.xml", []byte(amended))
+	w.waitReal(w.inState(b, state.Submitted), "amendment submitted")
+	status := map[string]string{}
+	for _, m := range w.fake.Mandates() {
+		status[m.Mandate.MandateReference] = m.Mandate.Status
+	}
+	require.Len(t, status, 2)
+	require.Equal(t, atlar.MandateCancelled, status["MANDAATIDNR001"])
+	require.True(t, atlar.MandateUsable(status["MANDAATIDNR002"]), status["MANDAATIDNR002"])
+	require.Len(t, w.fake.DirectDebits(), 2)
+	for _, d := range w.fake.DirectDebits() {
+		if strings.HasSuffix(d.DirectDebit.ExternalID, "-AMD") {
+			require.NotNil(t, d.DirectDebit.Mandate)
+			require.Equal(t, "MANDAATIDNR002", d.DirectDebit.Mandate.MandateReference)
+		}
+	}
+	require.True(t, w.pump(time.Second, 10*time.Minute, w.inState(b, state.Completed)), "completed\n%s", w.logs)
+	for _, pay := range w.file(b).Payments {
+		require.Equal(t, atlar.PaymentExecuted, pay.Status)
+	}
+}
