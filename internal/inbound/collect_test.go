@@ -1,6 +1,7 @@
 package inbound_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 func init() {
 	worldRoutes = append(worldRoutes,
 		inbound.Route{Name: "collections", Format: inbound.FormatPain008},
+		inbound.Route{Name: "collections-inband", Format: inbound.FormatPain008, RejectInBand: true},
 		inbound.Route{Name: "debits", Format: inbound.FormatCSV, Kind: inbound.KindDirectDebits, CSV: csvpay.DefaultProfile(),
 			CreditorID: "DE98ZZZ09999999999", CreditorAccountID: atlartest.SeedEURAccountID})
 }
@@ -39,7 +41,7 @@ func collectionsFile(t *testing.T, name string) []byte {
 
 func (w *world) collectionsReady() {
 	w.t.Helper()
-	require.NoError(w.t, w.lay.Ensure([]string{"collections", "debits"}))
+	require.NoError(w.t, w.lay.Ensure([]string{"collections", "collections-inband", "debits"}))
 }
 
 // A corrected pain.008 becomes, at the fake, one counterparty and
@@ -307,4 +309,25 @@ func TestCollections_AmendmentCancelsOriginal(t *testing.T) {
 	for _, pay := range w.file(b).Payments {
 		require.Equal(t, atlar.PaymentExecuted, pay.Status)
 	}
+}
+
+// On a reject_in_band route the SFTP close path (Receive) refuses the
+// published sample offline, naming the creditor identifier; nothing is
+// sent.
+func TestCollections_RejectInBand(t *testing.T) {
+	w := newWorld(t)
+	w.collectionsReady()
+	w.start(worldOptions{})
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "iso20022", "samples", "pain008", "de-sepaking.pain.008.002.02.xml"))
+	if err != nil {
+		t.Skipf("shared samples: %v", err)
+	}
+	path := filepath.Join(w.lay.Inbox("collections-inband"), "public.xml")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	id, err := w.pipe.Receive(context.Background(), inbound.Drop{Route: "collections-inband", Path: path, Name: "public.xml", Source: "sftp:erp"})
+	var rej *inbound.RejectedError
+	require.ErrorAs(t, err, &rej)
+	require.Contains(t, rej.Reason, "CdtrSchmeId")
+	require.Equal(t, state.Rejected, w.file(id).State)
+	require.Empty(t, w.fake.DirectDebits())
 }
