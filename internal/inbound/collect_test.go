@@ -331,3 +331,31 @@ func TestCollections_RejectInBand(t *testing.T) {
 	require.Equal(t, state.Rejected, w.file(id).State)
 	require.Empty(t, w.fake.DirectDebits())
 }
+
+// A direct debit waiting for approval in Atlar keeps the file submitted
+// and Interim (the pending report); once approved it completes.
+func TestCollections_WaitingForApprovalIsPending(t *testing.T) {
+	w := newWorld(t)
+	w.collectionsReady()
+	w.start(worldOptions{})
+	data := strings.Replace(debitsCSV, "Invoice 1", "Invoice 1 APPROVAL", 1)
+	data = strings.Replace(data, "Invoice 2 REJECT", "Invoice 2", 1)
+	id := w.drop("debits", "approve.csv", []byte(data))
+	require.True(t, w.pump(time.Second, 5*time.Minute, func() bool {
+		f, err := w.store.Get(id)
+		return err == nil && f.Interim
+	}), "interim\n%s", w.logs)
+	f := w.file(id)
+	require.Equal(t, state.Submitted, f.State)
+	require.Equal(t, "waiting for approval in Atlar", f.Payments[0].Reason)
+	api, err := atlar.New(atlar.Config{BaseURL: w.url, AccessKey: "demo-key", Secret: "demo-secret", Clock: w.clock, Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	dd, err := api.GetDirectDebit(context.Background(), f.Payments[0].PaymentID)
+	require.NoError(t, err)
+	_, err = api.ApproveDirectDebit(context.Background(), dd.ID, dd.ETag, dd.PendingApprovalStep())
+	require.NoError(t, err)
+	require.True(t, w.pump(time.Second, 10*time.Minute, w.inState(id, state.Completed)), "completed\n%s", w.logs)
+	for _, p := range w.file(id).Payments {
+		require.Equal(t, atlar.PaymentExecuted, p.Status, p.ExternalID)
+	}
+}
