@@ -58,7 +58,7 @@ legacy_algorithms = []
 name = "demo"                        # password "demo"
 password_hash = "{{.PasswordHash}}"
 authorized_keys = []
-routes = ["payables", "sepa", "sepa-transfers", "vendors"]
+routes = ["payables", "sepa", "sepa-transfers", "vendors", "collections", "debits"]
 allow_from = ["127.0.0.0/8", "::1/128"]
 # reports = ["statements"]           # outbox folders besides results it sees; default all
 accounts = []                        # IBANs/ids whose statements it sees; default all
@@ -95,6 +95,20 @@ results = ["pain002", "csv"]
 name = "vendors"                     # the vendor master → Atlar counterparties, upserted by external_id
 format = "csv"
 kind = "counterparties"              # result: <name>.result.csv only (status, counterparty_id, external_account_id, reason)
+
+[[routes]]
+name = "collections"                 # pain.008 → debtors, mandates, direct debits
+format = "pain008"
+validate = "strict"
+results = ["pain002"]
+
+[[routes]]
+name = "debits"                      # direct-debit CSV → debtors, mandates, direct debits
+format = "csv"
+kind = "direct_debits"
+creditor_id = "DE98ZZZ09999999999"
+creditor_account_id = "{{.EURAccountID}}"
+results = ["pain002", "csv"]
 
 [csv_profiles.erp-semicolon]         # an example legacy layout (unused by the routes above)
 delimiter = ";"
@@ -250,6 +264,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, o demoOptions) error
 	if err := demoConfig.Execute(&b, map[string]string{
 		"AtlarURL": atlarURL, "AccessKey": "demo-key", "SFTPListen": o.SFTPListen, "HTTPListen": o.HTTPListen,
 		"PasswordHash": hash, "ConnectionID": atlartest.SeedConnectionID,
+		"EURAccountID": atlartest.SeedEURAccountID,
 	}); err != nil {
 		return err
 	}

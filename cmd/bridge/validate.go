@@ -65,7 +65,14 @@ func cmdValidate(ctx context.Context, env *cmdEnv, args []string) error {
 		if plan.Instruction != nil {
 			return writeJSON(w, plan.Instruction)
 		}
+		if plan.Collections != nil {
+			return writeJSON(w, plan.Collections)
+		}
 		return writeJSON(w, plan.Batches)
+	}
+	if plan.Collections != nil {
+		printCollections(w, pos[0], route, plan)
+		return nil
 	}
 	fmt.Fprintf(w, "VALID: %s (route %s, %s): %d payment(s)\n", pos[0], route.Name, route.Format, len(plan.Payments))
 	if plan.Instruction != nil {
@@ -111,6 +118,9 @@ func validationRoute(cfgPath, name, file string, explicitConfig bool) (*inbound.
 	format := inbound.FormatCSV
 	if strings.EqualFold(filepath.Ext(file), ".xml") {
 		format = inbound.FormatPain001
+		if isPain008(file) {
+			format = inbound.FormatPain008
+		}
 	}
 	cfg, err := loadConfig(cfgPath)
 	if errors.Is(err, os.ErrNotExist) && name == "" && !explicitConfig {
@@ -140,4 +150,31 @@ func validationRoute(cfgPath, name, file string, explicitConfig bool) (*inbound.
 		return nil, usageErr("validate: no %s route in %s; name one with --route", format, cfgPath)
 	}
 	return nil, usageErr("validate: several %s routes in %s; name one with --route", format, cfgPath)
+}
+
+// isPain008 tells a pain.008 by its namespace in the file's first 4 KiB.
+func isPain008(file string) bool {
+	f, err := os.Open(file)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	return strings.Contains(string(head[:n]), "pain.008.")
+}
+
+// printCollections shows what a valid collections file would create.
+func printCollections(w io.Writer, name string, route *inbound.Route, plan *inbound.Plan) {
+	fmt.Fprintf(w, "VALID: %s (route %s, %s): %d collection(s)\n", name, route.Name, route.Format, len(plan.Collections))
+	fmt.Fprintf(w, "Would find or create each debtor and mandate, then create %d direct debit(s):\n", len(plan.Collections))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ROW\tEXTERNAL ID\tAMOUNT\tDATE\tSCHEME\tDEBTOR\tMANDATE\tTO\tREFERENCE")
+	for _, c := range plan.Collections {
+		d := c.DirectDebit
+		fmt.Fprintf(tw, "  %d\t%s\t%s %s\t%s\t%s\t%s %s\t%s\t%s\t%s\n", c.Row, d.ExternalID,
+			money.Format(d.Amount.Value, d.Amount.Currency), d.Amount.Currency, d.Date, d.Scheme,
+			c.Debtor.Name, c.Debtor.IBAN, c.Mandate.MandateReference, d.Destination.ID, d.Reference)
+	}
+	_ = tw.Flush()
 }

@@ -107,7 +107,7 @@ func (s *faultSchedule) String() string {
 func TestFaults_API(t *testing.T) {
 	s := seed(t)
 	rng := newRand(s, 3)
-	r := newRig(t, rigOptions{SFTP: true, Statements: true, Timeout: "1s"})
+	r := newRig(t, rigOptions{SFTP: true, Statements: true, Timeout: "1s", Extra: collectionsRoute})
 	led := &ledger{}
 	d := &dropper{r: r, led: led, rng: newRand(s, 4), tag: "F", max: envInt(t, "CRASHTEST_FAULT_FILES", 60), interval: 250 * time.Millisecond}
 	first := r.start("")
@@ -116,6 +116,8 @@ func TestFaults_API(t *testing.T) {
 
 	sched := &faultSchedule{fake: r.fake, rng: newRand(s, 5)}
 	sched.start()
+	coll := &collections{r: r, tag: "FC"}
+	coll.drop(t, envInt(t, "CRASHTEST_FAULT_COLLECTIONS", 8))
 	d.start()
 	defer d.finish()
 	k := &killTally{ByStep: map[string]int{}}
@@ -146,4 +148,5 @@ func TestFaults_API(t *testing.T) {
 	t.Logf("verdict: %s", v)
 	require.Zero(t, v.Duplicates)
 	require.Zero(t, v.Lost)
+	coll.verify(t, 120*time.Second)
 }

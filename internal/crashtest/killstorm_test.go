@@ -118,10 +118,10 @@ func TestCrash_KillStorm(t *testing.T) {
 	kills := envInt(t, "CRASHTEST_KILLS", 200)
 	files := envInt(t, "CRASHTEST_FILES", 400)
 	rng := newRand(s, 1)
-	r := newRig(t, rigOptions{SFTP: true, Statements: true})
+	r := newRig(t, rigOptions{SFTP: true, Statements: true, Extra: collectionsRoute})
 	r.fake.SetFaults(atlartest.Faults{
 		Seed: int64(s), RateLostResponse: 0.15, Latency: 30 * time.Millisecond,
-		Only: []string{"POST /payments/v2beta/credit-transfer-batches", "POST /connectivity/"},
+		Only: []string{"POST /payments/v2beta/credit-transfer-batches", "POST /connectivity/", "POST /payments/v2/"},
 	})
 
 	led := &ledger{}
@@ -132,6 +132,8 @@ func TestCrash_KillStorm(t *testing.T) {
 	first := r.start("")
 	r.waitReady(first, 30*time.Second)
 	r.kill(first)
+	coll := &collections{r: r, tag: "KC"}
+	coll.drop(t, envInt(t, "CRASHTEST_COLLECTION_FILES", 8))
 	d.start()
 	defer d.finish()
 	for k.Total < kills {
@@ -151,4 +153,5 @@ func TestCrash_KillStorm(t *testing.T) {
 	require.Zero(t, v.Duplicates)
 	require.Zero(t, v.Lost)
 	require.GreaterOrEqual(t, k.Total, kills)
+	coll.verify(t, 90*time.Second)
 }

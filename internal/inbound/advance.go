@@ -123,6 +123,9 @@ func (p *Pipeline) validateWith(ctx context.Context, f *state.File, res Resolver
 			return false, fmt.Errorf("plan %s: journal counterparties: %w", f.ID, err)
 		}
 	}
+	if err := p.journalCollections(f, plan); err != nil {
+		return false, err
+	}
 	note := fmt.Sprintf("valid: %d payments", len(plan.Payments))
 	_, err = p.j.Update(f.ID, note, func(f *state.File) error {
 		f.State = state.Validated

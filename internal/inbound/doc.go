@@ -96,6 +96,10 @@ always says where (place.go moves it; place is idempotent):
 	             failed); how batch results and payment statuses are applied
 	schedule.go  the tracker's timetable (when each open file is next due);
 	             reschedule, which backs a step off while Atlar is down
+	parties.go   collections: ensureDebtor (counterparty + external
+	             account), ensureMandate, ensureOp (exactly once per Op)
+	collect_plan.go, collect_submit.go, collect_track.go
+	             collections: plan, submit, follow (see Collections)
 	place.go     place (originals where the journal says), the error report,
 	             Recover
 	vendors.go   the counterparties route (kind = "counterparties"): rows
@@ -270,6 +274,53 @@ final answer may have taken effect, so a batch is looked up by its
 externalId before it is sent again, and an instruction is sent again only
 under the same key within the key's window (unknown.go after it). In tests both are real: a bbolt file in
 t.TempDir() and the atlar client against the atlartest HTTP fake.
+
+# Collections (pain.008 and direct-debit CSV)
+
+A route with format "pain008", or a CSV route of kind "direct_debits",
+collects money (ModeCollections). Its journey is the payments' one with
+other requests:
+
+  - validate: collectPlan reads the file (pain008.Read, or
+    csvpay.ParseDirectDebits with the route's creditor_id and
+    creditor_account_id), resolves each collection's creditor account
+    (IBAN or id) through the accounts cache, and rejects the whole file
+    for any problem, naming the row or element. One state.Payment per
+    collection (ExternalID = EndToEndId, PmtInfID, Amount, Debtor = the
+    debtor IBAN for the duplicate index); File.Original.MsgNameID is the
+    input's name (pain.008.001.02, pain.008.003.02, …; CSV), which the
+    pain.002 echoes as OrgnlMsgNmId. The requests (Collection) are
+    journaled as blobs "collect/<id>/<attempt>/<n>" of collectChunk.
+  - submit (submitCollections): per collection, in order, ensureDebtor,
+    ensureMandate, then the direct debit; CollectConcurrency collections
+    at once. Each resource is a state.Op keyed by what it creates:
+    "counterparty/<externalId>", "externalaccount/<counterparty
+    externalId>/<IBAN>", "mandate/<reference>",
+    "directdebit/<file id>/<attempt>/<row>". ensureOp journals the Op's
+    idempotency key and FirstTry before the create and Atlar's id after;
+    shared resources (debtor, mandate) are looked up by "external:<id>"
+    first, a direct debit only when an earlier attempt's answer is unknown
+    (FirstTry set, no id — which also covers a key past Atlar's 24 hours).
+    A create refused because the externalId is taken (atlar.ErrConflict)
+    adopts what the lookup finds: this is what makes the counterparties
+    route and this one agree on one counterparty. A keyed mutex (parties)
+    makes two files of one bridge naming one new debtor create it once.
+    Atlar's final no to one step rejects that collection only (Payment
+    REJECTED with the reason, remembered in its Op); any other failure
+    leaves the file submitting (retryLater), and a resume redoes only what
+    has no id.
+  - follow (pollCollections): GET each open direct debit until
+    atlar.DirectDebitTerminal; one waiting for approval makes the file
+    Interim (pending report).
+
+Amendments. Atlar has no mandate update. An amendment that renames the
+mandate (AmdmntInd with OrgnlMndtId) creates the amended mandate, then
+cancels the original (:cancel), before the collection is created: for a
+moment both are active, which Atlar allows, but never once a collection
+is sent, and never with nothing usable between. An amendment that keeps
+the reference but changes the debtor's account is not handled: the
+existing mandate (same externalId) is adopted and Atlar refuses the
+collection from the new account (no_mandate), which the result reports.
 
 # Caveats
 

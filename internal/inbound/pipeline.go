@@ -194,6 +194,10 @@ type Options struct {
 	// to catch one the tracker's timetable lost (default 1m): a safety
 	// net only.
 	Sweep time.Duration
+	// CollectConcurrency is how many collections of one file are sent to
+	// Atlar at once (default 32): a 10,000-collection file is then bounded
+	// by Atlar's latency.
+	CollectConcurrency int
 	// Command is the bridge's command as the operator types it, for the
 	// hints written into error reports and results ("atlar-bridge retry
 	// ID"); default "bridge".
@@ -222,6 +226,13 @@ type Pipeline struct {
 	dupMu sync.Mutex
 	// vendorMu serialises the upserts of one counterparty (vendors.go).
 	vendorMu keyedmutex.Mutex
+	// dd and ops are the collections path's API and journal (nil when
+	// the given API or journal cannot create direct debits).
+	dd  Collector
+	ops OpJournal
+	// parties serialises the creation of one counterparty or mandate
+	// across files (parties.go).
+	parties keyedmutex.Mutex
 	// noLease remembers the routes already warned about that the bridge
 	// cannot tell whether a writer still has their files open.
 	noLease sync.Map
@@ -283,6 +294,9 @@ func New(o Options) (*Pipeline, error) {
 	if o.Sweep <= 0 {
 		o.Sweep = time.Minute
 	}
+	if o.CollectConcurrency <= 0 {
+		o.CollectConcurrency = 32
+	}
 	if o.Command == "" {
 		o.Command = "bridge"
 	}
@@ -297,6 +311,8 @@ func New(o Options) (*Pipeline, error) {
 		retry:   backoff.Policy{Base: o.PollInterval, Max: o.MaxPoll},
 		stepLog: backoff.Throttle{Every: failLogEvery},
 	}
+	p.dd, _ = o.API.(Collector)
+	p.ops, _ = o.Journal.(OpJournal)
 	p.outage = newOutage(o.Clock, o.Logger, p.atlarBack)
 	p.api = watchedAtlar{Atlar: o.API, o: p.outage}
 	p.acct = newAccounts(p.api, o.Clock, o.AccountsTTL)

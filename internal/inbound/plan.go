@@ -36,6 +36,9 @@ type Plan struct {
 	// Counterparties is set for a counterparties CSV (vendors.go): the
 	// rows, one Payments entry each.
 	Counterparties *parties.Set
+	// Collections are a collections file's requests (collect_plan.go),
+	// one per payment, in order.
+	Collections []Collection
 }
 
 // InstructionPlan is a pain.001 forwarded untouched.
@@ -88,6 +91,9 @@ type Echo struct {
 func buildPlan(ctx context.Context, r *Route, in PlanInput, res Resolver) (*Plan, payrun.Problems, *Echo, error) {
 	if len(bytes.TrimSpace(in.Data)) == 0 {
 		return nil, payrun.Problems{{Field: "file", Expected: "a non-empty payment file", Value: fmt.Sprintf("%d bytes", len(in.Data))}}, nil, nil
+	}
+	if r.collects() {
+		return collectPlan(ctx, r, in, res)
 	}
 	switch r.Format {
 	case FormatCSV:

@@ -13,9 +13,22 @@ import (
 const (
 	FormatCSV     = state.FormatCSV
 	FormatPain001 = state.FormatPain001
+	// FormatPain008 is a pain.008 collections file (direct debits).
+	FormatPain008 = state.Format("pain008")
 
 	ModeInstruction = state.ModeInstruction
 	ModeTransfers   = state.ModeTransfers
+	// ModeCollections is a file of direct debits (pain.008, or a CSV of
+	// kind direct_debits): counterparties, mandates and direct debits
+	// created one collection at a time (collect_submit.go).
+	ModeCollections = state.Mode("collections")
+)
+
+// Kinds of CSV routes: what a row is.
+const (
+	KindPayments       = "payments"
+	KindDirectDebits   = "direct_debits"
+	KindCounterparties = "counterparties"
 )
 
 // Route is one inbox folder and what its files become.
@@ -38,16 +51,29 @@ type Route struct {
 	// MaxXMLText caps a pain.001's text between two tags (0: the
 	// pain001 default); the CSV caps are in CSV.
 	MaxXMLText int64
-	// Kind is what a CSV route's rows are: payments (""), or
-	// KindCounterparties (vendors.go).
+	// Kind is what a CSV route's rows are: KindPayments ("" too),
+	// KindDirectDebits or KindCounterparties. A pain008 route is always
+	// direct debits.
 	Kind string
+	// CreditorID is the SEPA creditor identifier a direct-debit CSV
+	// collects under when it has no creditor_id column.
+	CreditorID string
+	// CreditorAccountID is the Atlar account a direct-debit CSV collects
+	// into when a row names neither destination_account_id nor
+	// creditor_iban.
+	CreditorAccountID string
+}
+
+// collects reports whether the route's files are collections.
+func (r *Route) collects() bool {
+	return r.Format == FormatPain008 || (r.Format == FormatCSV && r.Kind == KindDirectDebits)
 }
 
 func (r *Route) check() error {
 	switch {
 	case r.Name == "":
 		return fmt.Errorf("inbound: route without a name")
-	case r.Format != FormatCSV && r.Format != FormatPain001:
+	case r.Format != FormatCSV && r.Format != FormatPain001 && r.Format != FormatPain008:
 		return fmt.Errorf("inbound: route %s: unknown format %q", r.Name, r.Format)
 	case r.Format == FormatPain001 && r.Mode != ModeInstruction && r.Mode != ModeTransfers:
 		return fmt.Errorf("inbound: route %s: unknown mode %q", r.Name, r.Mode)
@@ -72,6 +98,9 @@ func (r *Route) mode() state.Mode {
 	if r.Format == FormatCSV && r.Kind == KindCounterparties {
 		return ModeCounterparties
 	}
+	if r.collects() {
+		return ModeCollections
+	}
 	if r.Format == FormatCSV {
 		return ModeTransfers
 	}
@@ -90,7 +119,7 @@ func RouteFromConfig(cfg *config.Config, r *config.Route) (Route, error) {
 		SourceAccountID: r.SourceAccountID, Scheme: r.Scheme, Treatment: r.Treatment, CSV: prof,
 		DedupeWindow: r.DedupeWindow.Duration, MaxFileSize: int64(r.MaxFileSize), RejectInBand: r.RejectInBand,
 		DoneMarker: r.DoneMarker, MaxXMLText: int64(cfg.Inbound.MaxXMLText),
-		Kind: csvKind(r.Kind),
+		Kind: r.Kind, CreditorID: r.CreditorID, CreditorAccountID: r.CreditorAccountID,
 	}, nil
 }
 
@@ -108,13 +137,4 @@ func CSVProfile(cfg *config.Config, r *config.Route) (csvpay.Profile, error) {
 		DateFormat: p.DateFormat, Encoding: p.Encoding, Header: p.Header,
 		Quote: p.Quote, SkipRows: p.SkipRows, Columns: p.Columns,
 	})
-}
-
-// csvKind is the route's Kind for what config calls it; only the kinds
-// this package sends have their own ("" is payments).
-func csvKind(k string) string {
-	if k == config.KindCounterparties {
-		return KindCounterparties
-	}
-	return ""
 }

@@ -34,6 +34,9 @@ func (p *Pipeline) submit(ctx context.Context, f *state.File) (bool, error) {
 	if f.Mode == ModeCounterparties {
 		return p.submitVendors(ctx, f)
 	}
+	if f.Mode == ModeCollections {
+		return p.submitCollections(ctx, f)
+	}
 	for i := range f.Batches {
 		b := f.Batches[i]
 		if b.ID != "" || b.Status == StatusRefused {
@@ -239,6 +242,13 @@ func (p *Pipeline) submitted(f *state.File) (bool, error) {
 	if f.Instruction != nil && f.Instruction.ID != "" {
 		accepted++
 	}
+	if f.Mode == ModeCollections {
+		for _, pay := range f.Payments {
+			if pay.PaymentID != "" {
+				accepted++
+			}
+		}
+	}
 	now := p.clock.Now().UTC()
 	var err error
 	if accepted == 0 {
@@ -274,7 +284,11 @@ func (p *Pipeline) submitted(f *state.File) (bool, error) {
 	}
 	// The request bodies were only kept to resend them identically; with
 	// the submission settled they are dead weight in the journal.
-	if err := p.j.DeleteBlobs(batchBlobPrefix(id)); err != nil {
+	if f.Mode == ModeCollections {
+		if err := p.j.DeleteBlobs(collectBlobPrefix(id)); err != nil {
+			p.log.Warn("could not drop journaled request bodies", "file_id", id, "err", err)
+		}
+	} else if err := p.j.DeleteBlobs(batchBlobPrefix(id)); err != nil {
 		p.log.Warn("could not drop journaled request bodies", "file_id", id, "err", err)
 	}
 	return true, p.place(f)

@@ -83,6 +83,9 @@ func (p *Pipeline) poll(ctx context.Context, f *state.File) (bool, error) {
 	if f.Instruction != nil {
 		return p.pollInstruction(ctx, f)
 	}
+	if f.Mode == ModeCollections {
+		return p.pollCollections(ctx, f)
+	}
 	batches := append([]state.Batch(nil), f.Batches...)
 	pays := append([]state.Payment(nil), f.Payments...)
 	var notes []string

@@ -54,9 +54,6 @@ import (
 // ModeCounterparties is the journal's mode of a counterparties file.
 const ModeCounterparties state.Mode = "counterparties"
 
-// KindCounterparties is the route kind of vendor-master CSVs.
-const KindCounterparties = "counterparties"
-
 // Row outcomes as journaled in Payment.Status (the result CSV shows them
 // in lower case, parties.Status*).
 const (

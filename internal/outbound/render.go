@@ -265,6 +265,11 @@ func resultStatus(p state.Payment) string {
 // layout plus status, atlar_payment_id and reason; for pain.001 input one
 // row per transaction.
 func renderCSV(f *state.File, r *Route, original []byte) ([]byte, error) {
+	if f.Format == "csv" && f.Mode == modeCollections && original != nil {
+		if out, err := renderDirectDebitCSV(f, r, original); err == nil || f.State != state.Rejected {
+			return out, err
+		}
+	}
 	if f.Mode == modeCounterparties && original != nil {
 		out, err := renderCounterpartiesCSV(f, r, original)
 		if err == nil || f.State != state.Rejected {

@@ -92,6 +92,20 @@ var renderCases = []struct {
 			{Code: "NARR", Message: "Atlar refused batch 1 of 1 (2 payments): 400 Bad Request"},
 		}},
 	kinds: []string{KindAck},
+}, {
+	// A pain.008.003.02 (German DK) collections file: the result names
+	// the input as pain.008.003.02, one OrgnlPmtInfAndSts per PmtInf and
+	// one TxInfAndSts per collection (executed, returned by the debtor's
+	// bank with its ISO reason).
+	name: "pain008_collections",
+	file: state.File{ID: "01JQ7ZK3M4N5P6Q7R8S9T0V1W9", Format: "pain008", Mode: "collections", Name: "lastschriften.xml", State: state.Completed,
+		Original: &state.Original{MsgID: "DK-COLL-1", MsgNameID: "pain.008.003.02", NbOfTxs: 2, CtrlSum: "30.00",
+			PmtInfs: []state.OriginalPmt{{ID: "PMT-DD-1", NbOfTxs: 2, CtrlSum: "30.00"}}},
+		Payments: []state.Payment{
+			{Row: 1, ExternalID: "E2E-DD-1", PmtInfID: "PMT-DD-1", Amount: 1000, Currency: "EUR", PaymentID: "dd-1", Status: "EXECUTED"},
+			{Row: 2, ExternalID: "E2E-DD-2", PmtInfID: "PMT-DD-1", Amount: 2000, Currency: "EUR", PaymentID: "dd-2", Status: "REJECTED", ReasonCode: "MD01", Reason: "No mandate"},
+		}},
+	kinds: []string{KindAck, KindResultXML},
 }}
 
 func TestRender_Golden(t *testing.T) {
@@ -150,6 +164,18 @@ func golden(t *testing.T, path string, got []byte) {
 
 // TestRender_Echo checks in the documents what the goldens show, so a
 // careless -update cannot hide a regression.
+// A collections file's status reports echo the pain.008's own name.
+func TestRender_Pain008Echo(t *testing.T) {
+	r := &Route{Name: "r", Format: "pain008", Results: []string{"pain002"}}
+	f := renderCases[len(renderCases)-1].file
+	out, err := renderStatus(&f, r, KindResultXML, renderNow)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "<OrgnlMsgNmId>pain.008.003.02</OrgnlMsgNmId>")
+	assert.Contains(t, string(out), "<OrgnlPmtInfId>PMT-DD-1</OrgnlPmtInfId>")
+	assert.Equal(t, 2, bytes.Count(out, []byte("<OrgnlEndToEndId>")), "one TxInfAndSts per collection")
+	assert.Contains(t, string(out), "<Cd>MD01</Cd>")
+}
+
 func TestRender_Echo(t *testing.T) {
 	r := &Route{Name: "r", Format: "pain001", Results: []string{"pain002", "csv"}}
 	c := renderCases[0].file

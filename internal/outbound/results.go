@@ -369,5 +369,12 @@ func anyAccepted(f *state.File) bool {
 			return true
 		}
 	}
+	if f.Mode == modeCollections {
+		for _, p := range f.Payments {
+			if p.PaymentID != "" {
+				return true
+			}
+		}
+	}
 	return f.Instruction != nil && f.Instruction.ID != ""
 }
