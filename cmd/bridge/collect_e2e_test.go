@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +94,21 @@ func TestDemo_Collections(t *testing.T) {
 	require.True(t, strings.HasSuffix(lines[0], ",status,atlar_direct_debit_id,atlar_mandate_id,reason"), lines[0])
 	for _, l := range lines[1:] {
 		require.Contains(t, l, ",EXECUTED,", l)
+	}
+	// atlar_mandate_id is the fake's id of the row's mandate reference.
+	mandateIDs := map[string]string{}
+	for _, m := range info.Fake.Mandates() {
+		mandateIDs[m.Mandate.MandateReference] = m.Mandate.ID
+	}
+	rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	require.NoError(t, err)
+	head := rows[0]
+	refCol, mandateCol := slices.Index(head, "mandate_reference"), slices.Index(head, "atlar_mandate_id")
+	require.GreaterOrEqual(t, refCol, 0)
+	require.GreaterOrEqual(t, mandateCol, 0)
+	for _, r := range rows[1:] {
+		require.NotEmpty(t, mandateIDs[r[refCol]], r[refCol])
+		require.Equal(t, mandateIDs[r[refCol]], r[mandateCol], "row %v", r)
 	}
 }
 

@@ -14,6 +14,10 @@ import (
 // collectOutcome is what became of one collection at submission.
 type collectOutcome struct {
 	id, status, reason string
+	// mandateID is Atlar's id of the collection's mandate, for the result
+	// CSV's atlar_mandate_id: the journal keeps it per mandate reference
+	// (an Op), the row keeps its own copy (state.Payment.MandateID).
+	mandateID string
 }
 
 // submitCollections sends a collections file: per collection, in order,
@@ -91,6 +95,9 @@ func (p *Pipeline) submitCollections(ctx context.Context, f *state.File) (bool, 
 				break
 			}
 			f.Payments[k].PaymentID = out[k].id
+			if out[k].mandateID != "" {
+				f.Payments[k].MandateID = out[k].mandateID
+			}
 			if out[k].status != "" {
 				f.Payments[k].Status = out[k].status
 			}
@@ -114,14 +121,24 @@ func (p *Pipeline) collect(ctx context.Context, f *state.File, c *Collection) (c
 	if op, err := p.ops.GetOp(key); err == nil {
 		switch {
 		case op.AtlarID != "":
-			return collectOutcome{id: op.AtlarID}, nil
+			// Resumed: the mandate was made (or found) before the
+			// direct debit, so its Op holds its id.
+			o := collectOutcome{id: op.AtlarID}
+			mop, err := p.ops.GetOp(mandateOpKey(c.Mandate.MandateReference))
+			switch {
+			case err == nil:
+				o.mandateID = mop.AtlarID
+			case !errors.Is(err, state.ErrNotFound):
+				return collectOutcome{}, err
+			}
+			return o, nil
 		case op.Status == atlar.PaymentRejected:
 			return collectOutcome{status: atlar.PaymentRejected, reason: op.Attrs["reason"]}, nil
 		}
 	} else if !errors.Is(err, state.ErrNotFound) {
 		return collectOutcome{}, err
 	}
-	id, err := p.collectSteps(ctx, f, c, key)
+	id, mandateID, err := p.collectSteps(ctx, f, c, key)
 	var rf *errRefused
 	if errors.As(err, &rf) {
 		reason := "Atlar refused " + rf.what + ": " + rf.ae.Message
@@ -138,21 +155,23 @@ func (p *Pipeline) collect(ctx context.Context, f *state.File, c *Collection) (c
 	if err != nil {
 		return collectOutcome{}, err
 	}
-	return collectOutcome{id: id}, nil
+	return collectOutcome{id: id, mandateID: mandateID}, nil
 }
 
-func (p *Pipeline) collectSteps(ctx context.Context, f *state.File, c *Collection, key string) (string, error) {
+// collectSteps returns the direct debit's and its mandate's Atlar ids.
+func (p *Pipeline) collectSteps(ctx context.Context, f *state.File, c *Collection, key string) (string, string, error) {
 	_, eaID, err := p.ensureDebtor(ctx, f.ID, c)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	if _, err := p.ensureMandate(ctx, f.ID, c, eaID); err != nil {
-		return "", err
+	mandateID, err := p.ensureMandate(ctx, f.ID, c, eaID)
+	if err != nil {
+		return "", "", err
 	}
 	// The direct debit is this file's own: a lookup is needed only when
 	// an earlier attempt's answer is unknown (ensureOp).
 	ext := c.DirectDebit.ExternalID
-	return p.ensureOp(ctx, key, f.ID, false,
+	id, err := p.ensureOp(ctx, key, f.ID, false,
 		func() (string, error) {
 			dd, err := p.dd.GetDirectDebit(ctx, "external:"+ext)
 			if err != nil {
@@ -169,6 +188,7 @@ func (p *Pipeline) collectSteps(ctx context.Context, f *state.File, c *Collectio
 			}
 			return dd.ID, nil
 		})
+	return id, mandateID, err
 }
 
 // journaledCollections reads a file's planned collections back from the

@@ -250,6 +250,17 @@ func TestCollections_DirectDebitCSV(t *testing.T) {
 		got[p.ExternalID] = p.Status
 	}
 	require.Equal(t, map[string]string{"DD-1": "EXECUTED", "DD-2": "REJECTED", "DD-3": "EXECUTED"}, got)
+	// Each row keeps its mandate's Atlar id, for the result CSV's
+	// atlar_mandate_id (the bank's reject of DD-2 came after its mandate).
+	mandateIDs := map[string]string{}
+	for _, m := range w.fake.Mandates() {
+		mandateIDs[m.Mandate.MandateReference] = m.Mandate.ID
+	}
+	refs := map[string]string{"DD-1": "M-1", "DD-2": "M-2", "DD-3": "M-2"}
+	for _, p := range w.file(id).Payments {
+		require.NotEmpty(t, mandateIDs[refs[p.ExternalID]], p.ExternalID)
+		require.Equal(t, mandateIDs[refs[p.ExternalID]], p.MandateID, p.ExternalID)
+	}
 	w.noDuplicates(id)
 }
 

@@ -12,8 +12,8 @@ const modeCollections state.Mode = "collections"
 // renderDirectDebitCSV is the result CSV of a direct-debit CSV: the input
 // rows in their own layout plus status, atlar_direct_debit_id,
 // atlar_mandate_id and reason (csvpay.DirectDebitResultHeader). The
-// mandate id is left empty: the journal keeps it per mandate reference,
-// not per row.
+// mandate id is the row's copy inbound made when it created the direct
+// debit (state.Payment.MandateID).
 func renderDirectDebitCSV(f *state.File, r *Route, original []byte) ([]byte, error) {
 	results := map[int][]string{}
 	if f.State == state.Rejected {
@@ -25,7 +25,7 @@ func renderDirectDebitCSV(f *state.File, r *Route, original []byte) ([]byte, err
 	}
 	for _, p := range f.Payments {
 		_, code, reason := txStatus(p)
-		results[p.Row] = []string{resultStatus(p), p.PaymentID, "", reasonText(code, reason)}
+		results[p.Row] = []string{resultStatus(p), p.PaymentID, p.MandateID, reasonText(code, reason)}
 	}
 	return csvpay.WriteResultColumns(original, r.CSV, csvpay.DirectDebitResultHeader, results, !r.KeepFormulas)
 }

@@ -270,6 +270,10 @@ type Payment struct {
 	// ReasonCode is the reject/return reason code Atlar passed on from the
 	// bank, if any (ISO codes such as AC04 reach the pain.002 as such).
 	ReasonCode string `json:"reasonCode,omitempty"`
+	// MandateID is Atlar's id of a direct debit's mandate (collections
+	// only), copied from the mandate's Op when the direct debit is made so
+	// the result CSV can show it per row.
+	MandateID string `json:"mandateId,omitempty"`
 }
 
 // Delivery is an outbox file being written or written. Outbound records the
