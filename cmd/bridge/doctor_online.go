@@ -67,11 +67,13 @@ type permission struct {
 // list none there, so their names are Atlar's naming pattern (assumed).
 func neededPermissions(cfg *config.Config, connIDs []string) []permission {
 	perms := []permission{{feature: "every payment route (IBAN → account id)", name: "accounts:read", path: "/financial-data/v2/accounts"}}
-	var transfers, instructions, collections bool
+	var transfers, instructions, collections, counterparties bool
 	for _, r := range cfg.Routes {
 		switch {
-		case r.Format == "pain008": // collections (issue 16); kind = "direct_debits" | "counterparties" once config has it
+		case r.Format == config.FormatPain008 || r.Kind == config.KindDirectDebits: // collections (issue 16)
 			collections = true
+		case r.Kind == config.KindCounterparties:
+			counterparties = true
 		case r.Format == string(inbound.FormatPain001) && (r.Mode == "" || r.Mode == string(inbound.ModeInstruction)):
 			instructions = true
 		default:
@@ -94,6 +96,15 @@ func neededPermissions(cfg *config.Config, connIDs []string) []permission {
 			permission{feature: f, name: "direct_debits:read", path: "/payments/v2/direct-debits", writeOnly: "direct_debits:create, direct_debits:update (approve/reject)"},
 			permission{feature: f, name: "external_accounts:read", path: "/payments/v2/external-accounts", writeOnly: "external_accounts:create"},
 			permission{feature: f, name: "counterparties:read", path: "/payments/v2/counterparties", writeOnly: "counterparties:create, counterparties:update"},
+		)
+	}
+	// A collection route already needs (and probes) all a counterparties
+	// route does.
+	if counterparties && !collections {
+		const f = "counterparty routes (debtors and creditors, their accounts)"
+		perms = append(perms,
+			permission{feature: f, name: "counterparties:read", path: "/payments/v2/counterparties", writeOnly: "counterparties:create, counterparties:update"},
+			permission{feature: f, name: "external_accounts:read", path: "/payments/v2/external-accounts", writeOnly: "external_accounts:create"},
 		)
 	}
 	if instructions || cfg.Statements.Enabled {
