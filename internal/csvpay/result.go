@@ -2,7 +2,6 @@ package csvpay
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 )
 
@@ -24,46 +23,13 @@ var resultHeader = [3]string{"status", "atlar_payment_id", "reason"}
 // replaced by spaces when the profile has no quoting. So an ERP that wrote
 // windows-1252 with ';' reads its result back with the same import.
 func WriteResult(original []byte, p Profile, results map[int]RowResult) ([]byte, error) {
-	if err := p.validate(); err != nil {
-		return nil, fmt.Errorf("csv profile %q: %w", p.Name, err)
+	cols := make(map[int][]string, len(results))
+	for row, r := range results {
+		cols[row] = []string{r.Status, r.PaymentID, r.Reason}
 	}
-	bomLen, prob := checkText(original, p.Encoding)
-	if prob != nil {
-		return nil, fmt.Errorf("write result: %s", prob.String())
-	}
-
-	enc := encoderFor(p.Encoding)
-	delim := byte(p.Delimiter)
-	out := make([]byte, 0, len(original)+len(original)/4+64)
-	out = append(out, original[:bomLen]...)
-	raw := original[bomLen:]
-
-	appendCols := func(vals [3]string) {
-		for _, s := range vals {
-			out = append(out, delim)
-			out = appendField(out, enc(s), delim, byte(p.Quote))
-		}
-	}
-	w := newWalker(raw, p)
-	for {
-		seg, err := w.next()
-		if err != nil {
-			return nil, fmt.Errorf("write result: %w", err)
-		}
-		if seg == nil {
-			break
-		}
-		out = append(out, raw[seg.start:seg.end]...)
-		switch seg.kind {
-		case segHeader:
-			appendCols(resultHeader)
-		case segData:
-			res := results[seg.row]
-			appendCols([3]string{res.Status, res.PaymentID, res.Reason})
-		}
-		out = append(out, raw[seg.end:seg.next]...)
-	}
-	return out, nil
+	// The payments route escapes the cells it adds itself (outbound,
+	// result_csv_formulas), so nothing is escaped here.
+	return WriteResultColumns(original, p, resultHeader[:], cols, false)
 }
 
 // appendField writes one already-encoded value, quoting it when it holds
